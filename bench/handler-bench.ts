@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FakeArcServer } from '../test/lambda/support/fake-arc-server';
+import { FakeCloudWatchServer } from '../test/lambda/support/fake-cloudwatch-server';
+import { AZ_ID_MAP, LB_ARN, alarmEvent, detectionTree } from '../test/lambda/support/fixtures';
+
+const EVENTS = 1000;
+const COLD_STARTS = 5;
+const BUNDLE = join(__dirname, '..', 'assets', 'zonal-shift', 'index.js');
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+async function measureDecisions(): Promise<{ p50: number; p99: number; counts: Record<string, number> }> {
+  const arc = await FakeArcServer.start();
+  const cloudwatch = await FakeCloudWatchServer.start();
+  const tree = detectionTree(['us-east-1a']);
+  cloudwatch.setAlarms(tree.metric, tree.composite);
+  const env: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: arc.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: arc.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+    AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: arc.endpoint,
+    MANAGED_LOAD_BALANCER_ARNS: JSON.stringify([LB_ARN]),
+    AZ_ID_MAP: JSON.stringify(AZ_ID_MAP),
+    SHIFT_EXPIRES_IN: '30m',
+    END_SHIFT_ON_RECOVERY: 'true',
+    DRY_RUN: 'false',
+    METRICS_NAMESPACE: 'CdkAzi/ZonalShift',
+  };
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  const writeStdout = process.stdout.write.bind(process.stdout);
+  try {
+    // A fresh module, so the handler builds its clients from this environment.
+    for (const key of Object.keys(require.cache)) {
+      if (key.includes(join('lambda', 'zonal-shift'))) {
+        delete require.cache[key];
+      }
+    }
+    const { handler } = require('../lambda/zonal-shift/index') as { handler: (event: unknown) => Promise<{ decision: string }> };
+    const event = alarmEvent('us-east-1a-isolated', 'ALARM');
+    const latencies: number[] = [];
+    const counts: Record<string, number> = {};
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    for (let i = 0; i < EVENTS; i++) {
+      if (i % 2 === 0) {
+        for (const shift of arc.shifts) {
+          shift.status = 'CANCELED';
+        }
+      }
+      const start = performance.now();
+      const decision = await handler(event);
+      latencies.push(performance.now() - start);
+      counts[decision.decision] = (counts[decision.decision] ?? 0) + 1;
+    }
+    process.stdout.write = writeStdout;
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), counts };
+  } finally {
+    process.stdout.write = writeStdout;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+    await Promise.all([arc.close(), cloudwatch.close()]);
+  }
+}
+
+function measureColdStart(): number {
+  const script = `const t=process.hrtime.bigint();require(${JSON.stringify(BUNDLE)});`
+    + 'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));';
+  const samples: number[] = [];
+  for (let i = 0; i < COLD_STARTS; i++) {
+    samples.push(Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })));
+  }
+  return median(samples);
+}
+
+/**
+ * Benchmarks the zonal-shift handler: decision latency over local ARC and CloudWatch servers,
+ * module load time of the bundled asset, and the bundle's size.
+ */
+export async function runHandlerBench(): Promise<void> {
+  const decisions = await measureDecisions();
+  const mix = Object.entries(decisions.counts).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  console.log(`zonal-shift handler: ${EVENTS} events (${mix})`);
+  console.log(`  decision latency p50 ${decisions.p50.toFixed(2)} ms, p99 ${decisions.p99.toFixed(2)} ms`);
+  if (!existsSync(BUNDLE)) {
+    console.log(`  bundle ${BUNDLE} not found: run node scripts/bundle.mjs first`);
+    return;
+  }
+  console.log(`  cold module load (median of ${COLD_STARTS}) ${measureColdStart().toFixed(1)} ms`);
+  console.log(`  bundle size ${statSync(BUNDLE).size} bytes`);
+}

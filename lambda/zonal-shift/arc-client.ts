@@ -1,0 +1,214 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { ArcError } from './errors';
+import { ShiftApi, ZonalShift, ZonalShiftPage } from './types';
+
+/** SigV4 signing name and endpoint prefix of ARC zonal shift. */
+export const ARC_SERVICE = 'arc-zonal-shift';
+
+/** Credentials as the AWS credential providers return them. */
+export interface ArcCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+/** Options of {@link ArcZonalShiftClient}. */
+export interface ArcClientOptions {
+  readonly region: string;
+  /** Base URL, e.g. `https://arc-zonal-shift.us-east-1.amazonaws.com`. */
+  readonly endpoint: string;
+  readonly credentials: () => Promise<ArcCredentials>;
+  /** Per-request timeout. Default 5000 ms. */
+  readonly timeoutMs?: number;
+}
+
+const DNS_SUFFIX: Record<string, string> = {
+  'aws': 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+  'aws-us-gov': 'amazonaws.com',
+  'aws-iso': 'c2s.ic.gov',
+  'aws-iso-b': 'sc2s.sgov.gov',
+  'aws-iso-e': 'cloud.adc-e.uk',
+  'aws-iso-f': 'csp.hci.ic.gov',
+  'aws-eusc': 'amazonaws.eu',
+};
+
+/**
+ * The ARC zonal shift endpoint: `AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT`, then `AWS_ENDPOINT_URL`,
+ * then `https://arc-zonal-shift.<region>.<partition DNS suffix>`.
+ */
+export function arcEndpoint(region: string, partition: string, env: Record<string, string | undefined>): string {
+  const override = env.AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT || env.AWS_ENDPOINT_URL;
+  if (override) {
+    return override.replace(/\/+$/, '');
+  }
+  const suffix = Object.prototype.hasOwnProperty.call(DNS_SUFFIX, partition) ? DNS_SUFFIX[partition] : 'amazonaws.com';
+  return `https://${ARC_SERVICE}.${region}.${suffix}`;
+}
+
+/** RFC 3986 encoding, as SigV4 expects for query values and path segments. */
+function rfc3986(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A small restJson1 client for the ARC zonal shift operations the handler needs. */
+export class ArcZonalShiftClient implements ShiftApi {
+  private readonly url: URL;
+  private readonly signer: SignatureV4;
+  private readonly timeoutMs: number;
+
+  constructor(options: ArcClientOptions) {
+    this.url = new URL(options.endpoint);
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.signer = new SignatureV4({
+      service: ARC_SERVICE,
+      region: options.region,
+      credentials: options.credentials,
+      sha256: Sha256,
+      uriEscapePath: true,
+    });
+  }
+
+  async listActiveZonalShifts(resourceIdentifier: string, nextToken?: string): Promise<ZonalShiftPage> {
+    const query: Record<string, string> = { status: 'ACTIVE', resourceIdentifier, maxResults: '100' };
+    if (nextToken) {
+      query.nextToken = nextToken;
+    }
+    const out = (await this.call('GET', '/zonalshifts', query)) as { items?: ZonalShift[]; nextToken?: string };
+    return { items: Array.isArray(out.items) ? out.items : [], nextToken: out.nextToken || undefined };
+  }
+
+  async startZonalShift(request: {
+    resourceIdentifier: string;
+    awayFrom: string;
+    expiresIn: string;
+    comment: string;
+  }): Promise<ZonalShift> {
+    return (await this.call('POST', '/zonalshifts', {}, request)) as ZonalShift;
+  }
+
+  async updateZonalShift(zonalShiftId: string, update: { expiresIn: string; comment?: string }): Promise<ZonalShift> {
+    return (await this.call('PATCH', `/zonalshifts/${rfc3986(zonalShiftId)}`, {}, update)) as ZonalShift;
+  }
+
+  async cancelZonalShift(zonalShiftId: string): Promise<ZonalShift> {
+    return (await this.call('DELETE', `/zonalshifts/${rfc3986(zonalShiftId)}`, {})) as ZonalShift;
+  }
+
+  private async call(method: string, path: string, query: Record<string, string>, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const basePath = this.url.pathname.replace(/\/+$/, '');
+    const headers: Record<string, string> = { host: this.url.host, accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    const signed = await this.signer.sign({
+      method,
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      port: this.url.port ? Number(this.url.port) : undefined,
+      path: basePath + path,
+      query,
+      headers,
+      body: payload,
+    });
+    const search = Object.keys(query)
+      .sort()
+      .map((key) => `${rfc3986(key)}=${rfc3986(query[key])}`)
+      .join('&');
+    const response = await this.send(method, basePath + path + (search ? `?${search}` : ''), signed.headers, payload);
+    const parsed = parseJsonBody(response.body);
+    if (response.status >= 200 && response.status < 300) {
+      return parsed ?? {};
+    }
+    throw toArcError(response, parsed);
+  }
+
+  private send(method: string, pathAndQuery: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
+    const transport = this.url.protocol === 'http:' ? http : https;
+    return new Promise<RawResponse>((resolve, reject) => {
+      const request = transport.request(
+        {
+          method,
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port || undefined,
+          path: pathAndQuery,
+          headers,
+          timeout: this.timeoutMs,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }));
+          response.on('error', (err) => reject(networkError(err)));
+        },
+      );
+      request.on('timeout', () => {
+        request.destroy(new ArcError({
+          status: 0,
+          errorType: 'RequestTimeout',
+          message: `no response from ${this.url.host} within ${this.timeoutMs} ms`,
+        }));
+      });
+      request.on('error', (err) => reject(err instanceof ArcError ? err : networkError(err)));
+      request.end(payload);
+    });
+  }
+}
+
+function networkError(err: Error): ArcError {
+  return new ArcError({ status: 0, errorType: 'NetworkError', message: err.message });
+}
+
+function parseJsonBody(body: string): Record<string, unknown> | undefined {
+  if (body.trim() === '') {
+    return undefined;
+  }
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `aws.foo#ConflictException:http://...` -> `ConflictException`. */
+function bareErrorType(raw: string): string {
+  const withoutSuffix = raw.split(':')[0];
+  const hash = withoutSuffix.lastIndexOf('#');
+  return (hash >= 0 ? withoutSuffix.slice(hash + 1) : withoutSuffix).trim();
+}
+
+function toArcError(response: RawResponse, body: Record<string, unknown> | undefined): ArcError {
+  const header = response.headers['x-amzn-errortype'];
+  const rawType = (typeof header === 'string' && header)
+    || (typeof body?.__type === 'string' && body.__type)
+    || (typeof body?.code === 'string' && body.code)
+    || `Http${response.status}`;
+  const message = (typeof body?.message === 'string' && body.message)
+    || (typeof body?.Message === 'string' && body.Message)
+    || `HTTP ${response.status}`;
+  return new ArcError({
+    status: response.status,
+    errorType: bareErrorType(rawType),
+    message,
+    reason: typeof body?.reason === 'string' ? body.reason : undefined,
+    zonalShiftId: typeof body?.zonalShiftId === 'string' ? body.zonalShiftId : undefined,
+  });
+}

@@ -1,0 +1,163 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ArcZonalShiftClient, arcEndpoint } from '../../lambda/zonal-shift/arc-client';
+import { ArcError } from '../../lambda/zonal-shift/errors';
+import { FakeArcServer } from './support/fake-arc-server';
+import { LB_ARN } from './support/fixtures';
+
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=AKIDFAKEARC\/\d{8}\/us-east-1\/arc-zonal-shift\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/;
+
+describe('arcEndpoint', () => {
+  test.each<[string, string, Record<string, string>, string]>([
+    ['us-east-1', 'aws', {}, 'https://arc-zonal-shift.us-east-1.amazonaws.com'],
+    ['cn-north-1', 'aws-cn', {}, 'https://arc-zonal-shift.cn-north-1.amazonaws.com.cn'],
+    ['us-gov-west-1', 'aws-us-gov', {}, 'https://arc-zonal-shift.us-gov-west-1.amazonaws.com'],
+    ['us-east-1', 'aws', { AWS_ENDPOINT_URL: 'http://127.0.0.1:1/' }, 'http://127.0.0.1:1'],
+    ['us-east-1', 'aws', { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: 'http://127.0.0.1:2' }, 'http://127.0.0.1:2'],
+  ])('%s in %s with %j -> %s', (region, partition, env, expected) => {
+    expect(arcEndpoint(region, partition, env)).toBe(expected);
+  });
+});
+
+describe('ArcZonalShiftClient against a local ARC', () => {
+  let arc: FakeArcServer;
+  let client: ArcZonalShiftClient;
+
+  beforeEach(async () => {
+    arc = await FakeArcServer.start();
+    client = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: arc.endpoint,
+      credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: arc.secretAccessKey }),
+    });
+  });
+  afterEach(() => arc.close());
+
+  test('StartZonalShift is a signed POST /zonalshifts with the JSON body', async () => {
+    const request = { resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', expiresIn: '30m', comment: 'cdk-azi: alarm a' };
+    const shift = await client.startZonalShift(request);
+    expect(shift).toMatchObject({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', comment: 'cdk-azi: alarm a', status: 'ACTIVE', zonalShiftId: expect.any(String) });
+    const [sent] = arc.requests;
+    expect(sent).toMatchObject({ method: 'POST', path: '/zonalshifts', json: request, signatureValid: true });
+    expect(sent.headers['content-type']).toBe('application/json');
+    const signedHeaders = AUTHORIZATION.exec(String(sent.headers.authorization))?.[1].split(';');
+    expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-date']));
+  });
+
+  test('ListZonalShifts sends status, resource and page token as query parameters', async () => {
+    await client.listActiveZonalShifts(LB_ARN, 'token 1');
+    expect(arc.requests[0]).toMatchObject({
+      method: 'GET',
+      path: '/zonalshifts',
+      query: { status: 'ACTIVE', resourceIdentifier: LB_ARN, maxResults: '100', nextToken: 'token 1' },
+      signatureValid: true,
+    });
+  });
+
+  test('ListZonalShifts returns the page and its next token', async () => {
+    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
+    arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
+    const small = await FakeArcServer.start({ pageSize: 1 });
+    small.seed(stored);
+    small.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
+    const pagingClient = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: small.endpoint,
+      credentials: async () => ({ accessKeyId: small.accessKeyId, secretAccessKey: small.secretAccessKey }),
+    });
+    const page = await pagingClient.listActiveZonalShifts(LB_ARN);
+    await small.close();
+    expect(page).toEqual({ items: [expect.objectContaining({ zonalShiftId: stored.zonalShiftId })], nextToken: '1' });
+  });
+
+  test('UpdateZonalShift is a PATCH of the shift', async () => {
+    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
+    await client.updateZonalShift(stored.zonalShiftId, { expiresIn: '2h', comment: 'cdk-azi: x' });
+    expect(arc.requests[0]).toMatchObject({ method: 'PATCH', path: `/zonalshifts/${stored.zonalShiftId}`, json: { expiresIn: '2h', comment: 'cdk-azi: x' }, signatureValid: true });
+    expect(arc.shifts[0].comment).toBe('cdk-azi: x');
+  });
+
+  test('CancelZonalShift is a DELETE of the shift', async () => {
+    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
+    const shift = await client.cancelZonalShift(stored.zonalShiftId);
+    expect(shift.status).toBe('CANCELED');
+    expect(arc.requests[0]).toMatchObject({ method: 'DELETE', path: `/zonalshifts/${stored.zonalShiftId}`, body: '', signatureValid: true });
+  });
+
+  test('a second start is a typed 409 ConflictException naming the existing shift', async () => {
+    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
+    const error = await client.startZonalShift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1', expiresIn: '1h', comment: 'c' }).catch((err) => err);
+    expect(error).toBeInstanceOf(ArcError);
+    expect(error).toMatchObject({ status: 409, errorType: 'ConflictException', reason: 'ZonalShiftAlreadyExists', zonalShiftId: stored.zonalShiftId });
+  });
+
+  test('a namespaced error type header is reduced to the bare name', async () => {
+    arc.faults.push({ status: 429, type: 'aws.protocoljson#ThrottlingException:http://internal.amazon.com/' });
+    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 429, errorType: 'ThrottlingException' });
+  });
+
+  test('a validation error carries its reason', async () => {
+    const error = await client.startZonalShift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', expiresIn: '100h', comment: 'c' }).catch((err) => err);
+    expect(error).toMatchObject({ status: 400, errorType: 'ValidationException', reason: 'InvalidExpiresIn' });
+  });
+
+  test('a session token is sent and signed', async () => {
+    const withToken = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: arc.endpoint,
+      credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: arc.secretAccessKey, sessionToken: 'session' }),
+    });
+    await withToken.listActiveZonalShifts(LB_ARN);
+    expect(arc.requests[0].headers['x-amz-security-token']).toBe('session');
+    expect(String(arc.requests[0].headers.authorization)).toMatch(/SignedHeaders=[a-z0-9;-]*x-amz-security-token/);
+    expect(arc.requests[0].signatureValid).toBe(true);
+  });
+
+  test('a wrong secret fails the server-side signature check', async () => {
+    const wrong = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: arc.endpoint,
+      credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: 'not-the-secret' }),
+    });
+    await expect(wrong.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 403, errorType: 'InvalidSignatureException' });
+    expect(arc.requests[0].signatureValid).toBe(false);
+  });
+
+  test('signing for another region fails the signature check', async () => {
+    const wrong = new ArcZonalShiftClient({
+      region: 'eu-west-1',
+      endpoint: arc.endpoint,
+      credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: arc.secretAccessKey }),
+    });
+    await expect(wrong.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 403 });
+  });
+});
+
+describe('ArcZonalShiftClient without an answer', () => {
+  test('a request that gets no answer times out as a status-0 RequestTimeout', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const client = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+      timeoutMs: 100,
+    });
+    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'RequestTimeout' });
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test('a refused connection is a status-0 NetworkError', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const client = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+    });
+    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
+  });
+});
