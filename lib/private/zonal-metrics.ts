@@ -1,0 +1,170 @@
+import { Duration, Fn, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+
+/**
+ * Options of the metric factory.
+ */
+export interface ZonalMetricsOptions {
+  /** The load balancer whose metrics are read. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** Target group for target-group metrics (unhealthy hosts). */
+  readonly targetGroup?: elbv2.IApplicationTargetGroup;
+  /** The availability zones (names) in a fixed order; the order gives metric ids their suffix. */
+  readonly availabilityZones: string[];
+  /** Period of every metric. */
+  readonly period: Duration;
+  /** Requests per period below which fault rate and latency read as 0. */
+  readonly minimumRequests: number;
+  /** Percentile of TargetResponseTime, e.g. 99 for p99. */
+  readonly latencyPercentile: number;
+}
+
+/**
+ * The one place where the metrics of a zonal service are defined.
+ *
+ * Every metric is read from `AWS/ApplicationELB` through the load balancer's
+ * L2 metric methods. Fault rate and latency are labelled with the AZ name
+ * (`all AZs` for regional ones), so graphs of several AZs read at a glance. Zonal metrics carry the `LoadBalancer` and
+ * `AvailabilityZone` dimensions (and `TargetGroup` where it applies); regional
+ * metrics carry `LoadBalancer` only. Metric ids inside math expressions get a
+ * per-AZ suffix (`_z0`, `_z1`, ...) so that lines of several AZs can share one
+ * graph.
+ */
+export class ZonalMetrics {
+  /** The `LoadBalancer` dimension value (`app/name/id`). */
+  public readonly loadBalancerDimension: string;
+  private readonly options: ZonalMetricsOptions;
+
+  constructor(options: ZonalMetricsOptions) {
+    this.options = options;
+    const dimensions = options.loadBalancer.metrics.requestCount().dimensions ?? {};
+    this.loadBalancerDimension = dimensions.LoadBalancer;
+  }
+
+  /** RequestCount (Sum); zonal when `availabilityZone` is given. */
+  public requestCount(availabilityZone?: string): cloudwatch.Metric {
+    return this.options.loadBalancer.metrics.requestCount(this.metricOptions('Sum', availabilityZone));
+  }
+
+  /** HTTPCode_Target_5XX_Count (Sum). */
+  public targetFaults(availabilityZone?: string): cloudwatch.Metric {
+    return this.options.loadBalancer.metrics.httpCodeTarget(
+      elbv2.HttpCodeTarget.TARGET_5XX_COUNT, this.metricOptions('Sum', availabilityZone));
+  }
+
+  /** HTTPCode_ELB_5XX_Count (Sum). */
+  public loadBalancerFaults(availabilityZone?: string): cloudwatch.Metric {
+    return this.options.loadBalancer.metrics.httpCodeElb(
+      elbv2.HttpCodeElb.ELB_5XX_COUNT, this.metricOptions('Sum', availabilityZone));
+  }
+
+  /** TargetResponseTime at the configured percentile, in seconds. */
+  public latency(availabilityZone?: string): cloudwatch.Metric {
+    return this.options.loadBalancer.metrics.targetResponseTime({
+      ...this.metricOptions(`p${this.options.latencyPercentile}`, availabilityZone),
+      label: availabilityZone ?? 'all AZs',
+    });
+  }
+
+  /**
+   * Fault rate in percent:
+   * `IF(requests >= MIN, 100 * SUM([FILL(target5xx, 0), FILL(elb5xx, 0)]) / requests, 0)`.
+   * MIN is at least 1, so a period without requests never divides by zero.
+   * The ALB publishes no 5XX datapoint while there are no 5XX responses, so
+   * each count is zero-filled, and the two are added with SUM over an array,
+   * which adds whatever values a timestamp has: faults counted only by the
+   * load balancer (e.g. 503s from an AZ without healthy targets) still count
+   * when the targets report none.
+   */
+  public faultRate(availabilityZone?: string): cloudwatch.MathExpression {
+    const s = this.idSuffix(availabilityZone);
+    return new cloudwatch.MathExpression({
+      expression: `IF(requests${s} >= ${this.guard}, 100 * SUM([FILL(targetFaults${s}, 0), FILL(elbFaults${s}, 0)]) / requests${s}, 0)`,
+      usingMetrics: {
+        [`requests${s}`]: this.requestCount(availabilityZone),
+        [`targetFaults${s}`]: this.targetFaults(availabilityZone),
+        [`elbFaults${s}`]: this.loadBalancerFaults(availabilityZone),
+      },
+      label: availabilityZone ?? 'all AZs',
+      period: this.options.period,
+    });
+  }
+
+  /**
+   * Latency that reads as 0 while the request count is below the minimum:
+   * `IF(requests >= MIN, latency, 0)`. A percentile over a handful of requests
+   * says little; this keeps a quiet AZ from alarming on one slow request.
+   */
+  public guardedLatency(availabilityZone: string): cloudwatch.MathExpression {
+    const s = this.idSuffix(availabilityZone);
+    return new cloudwatch.MathExpression({
+      expression: `IF(requests${s} >= ${this.guard}, latency${s}, 0)`,
+      usingMetrics: {
+        [`requests${s}`]: this.requestCount(availabilityZone),
+        [`latency${s}`]: this.latency(availabilityZone),
+      },
+      label: `p${this.options.latencyPercentile} latency (s) ${availabilityZone}`,
+      period: this.options.period,
+    });
+  }
+
+  /**
+   * UnHealthyHostCount (Maximum) of the target group in one AZ, with the
+   * `TargetGroup`, `LoadBalancer` and `AvailabilityZone` dimensions.
+   * The target group dimension is derived from its ARN, so imported target
+   * groups work without their load balancer ARNs.
+   */
+  public unhealthyHosts(availabilityZone: string): cloudwatch.Metric {
+    const targetGroup = this.options.targetGroup;
+    if (!targetGroup) {
+      throw new Error('unhealthyHosts needs a target group');
+    }
+    return this.options.loadBalancer.metrics.custom('UnHealthyHostCount', {
+      statistic: 'Maximum',
+      period: this.options.period,
+      dimensionsMap: {
+        TargetGroup: targetGroupFullName(targetGroup.targetGroupArn),
+        LoadBalancer: this.loadBalancerDimension,
+        AvailabilityZone: availabilityZone,
+      },
+    });
+  }
+
+  private get guard(): number {
+    return Math.max(1, this.options.minimumRequests);
+  }
+
+  private metricOptions(statistic: string, availabilityZone?: string): cloudwatch.MetricOptions {
+    const dimensionsMap: cloudwatch.DimensionsMap = availabilityZone === undefined
+      ? { LoadBalancer: this.loadBalancerDimension }
+      : { LoadBalancer: this.loadBalancerDimension, AvailabilityZone: availabilityZone };
+    return { statistic, period: this.options.period, dimensionsMap };
+  }
+
+  private idSuffix(availabilityZone?: string): string {
+    if (availabilityZone === undefined) {
+      return '';
+    }
+    const index = this.options.availabilityZones.indexOf(availabilityZone);
+    if (index < 0) {
+      throw new Error(`Unknown availability zone ${availabilityZone}`);
+    }
+    return `_z${index}`;
+  }
+}
+
+/**
+ * `targetgroup/name/id` from a target group ARN
+ * (`arn:partition:elasticloadbalancing:region:account:targetgroup/name/id`).
+ */
+export function targetGroupFullName(targetGroupArn: string): string {
+  if (Token.isUnresolved(targetGroupArn)) {
+    return Fn.select(5, Fn.split(':', targetGroupArn));
+  }
+  const parts = targetGroupArn.split(':');
+  if (parts.length < 6 || !parts[5].startsWith('targetgroup/')) {
+    throw new Error(`Cannot read the target group name from ARN ${targetGroupArn}: expected arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`);
+  }
+  return parts[5];
+}

@@ -1,0 +1,436 @@
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { Construct } from 'constructs';
+import { worstCaseTimeToAlarm } from './private/alarm-timing';
+import { ZonalMetrics } from './private/zonal-metrics';
+
+/**
+ * Properties of `ZonalAlarms`.
+ */
+export interface ZonalAlarmsProps {
+  /**
+   * The load balancer whose per-AZ metrics are watched. Created in this app or
+   * imported with `ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes`.
+   */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+
+  /**
+   * Names (not IDs) of the availability zones the load balancer serves, e.g.
+   * `['us-east-1a', 'us-east-1b', 'us-east-1c']`. At least two, no duplicates.
+   * ALB metrics carry the AZ name in their `AvailabilityZone` dimension.
+   */
+  readonly availabilityZones: string[];
+
+  /**
+   * The target group behind the load balancer. Needed only for the
+   * unhealthy-hosts alarm.
+   *
+   * @default - no target group; `alarmOnUnhealthyHosts` must stay false
+   */
+  readonly targetGroup?: elbv2.IApplicationTargetGroup;
+
+  /**
+   * Fault rate, in percent, at or above which an AZ's availability alarm
+   * breaches. The fault rate is (HTTPCode_Target_5XX_Count +
+   * HTTPCode_ELB_5XX_Count) / RequestCount * 100 in that AZ. Must be in (0, 100].
+   *
+   * @default 1
+   */
+  readonly faultRateThresholdPercent?: number;
+
+  /**
+   * Requests per period an AZ must serve before its fault rate and latency
+   * count. Below it both read as 0, so a quiet AZ (or one that drained after a
+   * zonal shift) does not alarm on a handful of requests. A value of 0
+   * behaves as 1: without requests there is no fault rate. Integer >= 0.
+   *
+   * @default 20
+   */
+  readonly minimumRequests?: number;
+
+  /**
+   * Target response time at or above which an AZ's latency alarm breaches,
+   * compared with the `latencyPercentile` of `TargetResponseTime` in that AZ.
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly latencyThreshold?: Duration;
+
+  /**
+   * Percentile of `TargetResponseTime` the latency alarm watches, in (0, 100).
+   *
+   * @default 99
+   */
+  readonly latencyPercentile?: number;
+
+  /**
+   * Whether to create a per-AZ alarm on the target group's `UnHealthyHostCount`.
+   * Requires `targetGroup`.
+   *
+   * @default false
+   */
+  readonly alarmOnUnhealthyHosts?: boolean;
+
+  /**
+   * Number of unhealthy hosts in one AZ at or above which the unhealthy-hosts
+   * alarm breaches. Integer >= 1.
+   *
+   * @default 1
+   */
+  readonly unhealthyHostThreshold?: number;
+
+  /**
+   * Period of every metric. A multiple of 60 seconds (ALB metrics are
+   * one-minute metrics).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly period?: Duration;
+
+  /**
+   * Number of periods each metric alarm evaluates (N of "M of N").
+   * `evaluationPeriods * period` must not exceed one day.
+   *
+   * @default 5
+   */
+  readonly evaluationPeriods?: number;
+
+  /**
+   * Number of breaching datapoints within `evaluationPeriods` that put a metric
+   * alarm into ALARM (M of "M of N"); 1 <= M <= N.
+   *
+   * @default 3
+   */
+  readonly datapointsToAlarm?: number;
+
+  /**
+   * How the metric alarms treat missing datapoints. ALB metrics are published
+   * only while requests flow, so a missing datapoint means "no traffic", not
+   * "broken".
+   *
+   * @default cloudwatch.TreatMissingData.NOT_BREACHING
+   */
+  readonly treatMissingData?: cloudwatch.TreatMissingData;
+
+  /**
+   * Prefix of every alarm name. Names become `<prefix>-<az>-availability`,
+   * `-latency`, `-unhealthy-hosts`, `-impaired`, `-isolated-impact` and
+   * `<prefix>-regional-impact`; each must stay within 255 characters.
+   *
+   * @default - generated names: CloudFormation names the metric alarms,
+   * aws-cdk-lib names the composite alarms after their construct paths
+   */
+  readonly alarmNamePrefix?: string;
+}
+
+/**
+ * The alarms of one availability zone.
+ */
+export interface ZonalAlarmSet {
+  /** The AZ name these alarms watch. */
+  readonly availabilityZone: string;
+  /** Fault rate of the AZ at or above the threshold. */
+  readonly availabilityAlarm: cloudwatch.Alarm;
+  /** Target response time percentile of the AZ at or above the threshold. */
+  readonly latencyAlarm: cloudwatch.Alarm;
+  /**
+   * Unhealthy targets of the target group in the AZ.
+   *
+   * @default - not created unless `alarmOnUnhealthyHosts` is true
+   */
+  readonly unhealthyHostsAlarm?: cloudwatch.Alarm;
+  /** ANY of this AZ's metric alarms is in ALARM. */
+  readonly impairedAlarm: cloudwatch.CompositeAlarm;
+  /**
+   * This AZ is impaired AND no other AZ is. The only alarm meant to trigger
+   * automation such as a zonal shift.
+   */
+  readonly isolatedImpactAlarm: cloudwatch.CompositeAlarm;
+}
+
+const MAX_RULE_LENGTH = 10240;
+const MAX_RULE_CHILDREN = 100;
+const MAX_ALARM_NAME_LENGTH = 255;
+const ONE_DAY_SECONDS = 86400;
+const AZ_ID_PATTERN = /^[a-z]{2,5}\d+-az\d+$/;
+
+/**
+ * Per-AZ detection for a service behind an Application Load Balancer.
+ *
+ * For every AZ it creates an availability alarm (fault rate), a latency alarm
+ * (percentile of target response time), optionally an unhealthy-hosts alarm,
+ * an "impaired" composite (any of them) and an "isolated impact" composite
+ * (this AZ impaired and no other). One "regional impact" composite fires when
+ * two or more AZs are impaired: that is a case for people, never for a zonal
+ * shift. Every metric in every metric alarm carries the `LoadBalancer` and
+ * `AvailabilityZone` dimensions.
+ */
+export class ZonalAlarms extends Construct {
+  /** The alarms of each AZ, in the order of `availabilityZones`. */
+  public readonly zones: ZonalAlarmSet[];
+
+  /** Two or more AZs are impaired. */
+  public readonly regionalImpactAlarm: cloudwatch.CompositeAlarm;
+
+  /**
+   * Worst-case time from a sustained breach starting to the isolated-impact
+   * alarm firing: `evaluationPeriods * period + 1 minute` (the window needed
+   * to collect the breaching datapoints, plus one evaluation interval).
+   * Composite alarms add no period of their own. The delay with which ALB
+   * metrics arrive is not included.
+   */
+  public readonly timeToAlarm: Duration;
+
+  /** The AZ names, as given. */
+  public readonly availabilityZones: string[];
+
+  private readonly metrics: ZonalMetrics;
+
+  constructor(scope: Construct, id: string, props: ZonalAlarmsProps) {
+    super(scope, id);
+
+    const faultRateThreshold = props.faultRateThresholdPercent ?? 1;
+    const minimumRequests = props.minimumRequests ?? 20;
+    const latencyThreshold = props.latencyThreshold ?? Duration.seconds(1);
+    const latencyPercentile = props.latencyPercentile ?? 99;
+    const unhealthyHostThreshold = props.unhealthyHostThreshold ?? 1;
+    const period = props.period ?? Duration.minutes(1);
+    const evaluationPeriods = props.evaluationPeriods ?? 5;
+    const datapointsToAlarm = props.datapointsToAlarm ?? 3;
+    const treatMissingData = props.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING;
+
+    validateZones(props.availabilityZones);
+    validateThresholds(faultRateThreshold, minimumRequests, latencyThreshold, latencyPercentile, unhealthyHostThreshold);
+    validateTiming(period, evaluationPeriods, datapointsToAlarm);
+    if (props.alarmOnUnhealthyHosts && !props.targetGroup) {
+      throw new Error('alarmOnUnhealthyHosts is true but no targetGroup is given: pass targetGroup, or leave alarmOnUnhealthyHosts unset');
+    }
+    validateNamePrefix(props.alarmNamePrefix, props.availabilityZones);
+    if (treatMissingData === cloudwatch.TreatMissingData.BREACHING) {
+      Annotations.of(this).addWarningV2('cdk-azi:breachingMissingData',
+        'treatMissingData BREACHING makes an AZ without traffic look impaired; ALB metrics are only published while requests flow. Prefer NOT_BREACHING.');
+    }
+
+    this.availabilityZones = [...props.availabilityZones];
+    this.timeToAlarm = worstCaseTimeToAlarm(period, evaluationPeriods);
+    this.metrics = new ZonalMetrics({
+      loadBalancer: props.loadBalancer,
+      targetGroup: props.targetGroup,
+      availabilityZones: this.availabilityZones,
+      period,
+      minimumRequests,
+      latencyPercentile,
+    });
+
+    const prefix = props.alarmNamePrefix;
+    const name = (suffix: string) => (prefix === undefined ? undefined : `${prefix}-${suffix}`);
+    const timing = { evaluationPeriods, datapointsToAlarm, treatMissingData };
+    const window = `${datapointsToAlarm} of ${evaluationPeriods} periods of ${period.toSeconds()} s`;
+
+    const partial = this.availabilityZones.map((az, index) => {
+      const zoneScope = new Construct(this, Token.isUnresolved(az) ? `Zone${index}` : az);
+      const availabilityAlarm = new cloudwatch.Alarm(zoneScope, 'Availability', {
+        metric: this.metrics.faultRate(az),
+        threshold: faultRateThreshold,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarmName: name(`${az}-availability`),
+        alarmDescription: `Fault rate (target and load balancer 5XX) in ${az} at or above ${faultRateThreshold}% for ${window}, counted when the AZ serves at least ${minimumRequests} requests per period.`,
+        ...timing,
+      });
+      const latencyAlarm = new cloudwatch.Alarm(zoneScope, 'Latency', {
+        metric: this.metrics.guardedLatency(az),
+        threshold: latencyThreshold.toMilliseconds() / 1000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        alarmName: name(`${az}-latency`),
+        alarmDescription: `p${latencyPercentile} target response time in ${az} at or above ${latencyThreshold.toHumanString()} for ${window}, counted when the AZ serves at least ${minimumRequests} requests per period.`,
+        ...timing,
+      });
+      const unhealthyHostsAlarm = props.alarmOnUnhealthyHosts
+        ? new cloudwatch.Alarm(zoneScope, 'UnhealthyHosts', {
+          metric: this.metrics.unhealthyHosts(az),
+          threshold: unhealthyHostThreshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          alarmName: name(`${az}-unhealthy-hosts`),
+          alarmDescription: `${unhealthyHostThreshold} or more unhealthy targets in ${az} for ${window}.`,
+          ...timing,
+        })
+        : undefined;
+      const members: cloudwatch.IAlarm[] = [availabilityAlarm, latencyAlarm];
+      if (unhealthyHostsAlarm) {
+        members.push(unhealthyHostsAlarm);
+      }
+      const impairedRule = cloudwatch.AlarmRule.anyOf(...members);
+      checkRule(`impaired alarm of ${az}`, impairedRule, members.length);
+      const impairedAlarm = new cloudwatch.CompositeAlarm(zoneScope, 'Impaired', {
+        alarmRule: impairedRule,
+        compositeAlarmName: name(`${az}-impaired`),
+        alarmDescription: `${az} is impaired: at least one of its availability, latency or unhealthy-host alarms is in ALARM.`,
+      });
+      return { availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, impairedAlarm };
+    });
+
+    this.zones = partial.map((zone) => {
+      const others = partial.filter((other) => other !== zone).map((other) => other.impairedAlarm);
+      const isolatedRule = cloudwatch.AlarmRule.allOf(
+        cloudwatch.AlarmRule.fromAlarm(zone.impairedAlarm, cloudwatch.AlarmState.ALARM),
+        cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.anyOf(...others)),
+      );
+      checkRule(`isolated impact alarm of ${zone.availabilityZone}`, isolatedRule, others.length + 1);
+      const isolatedImpactAlarm = new cloudwatch.CompositeAlarm(zone.zoneScope, 'IsolatedImpact', {
+        alarmRule: isolatedRule,
+        compositeAlarmName: name(`${zone.availabilityZone}-isolated-impact`),
+        alarmDescription: `${zone.availabilityZone} is impaired and no other AZ is: impact isolated to one AZ, safe to shift traffic away from it.`,
+      });
+      return {
+        availabilityZone: zone.availabilityZone,
+        availabilityAlarm: zone.availabilityAlarm,
+        latencyAlarm: zone.latencyAlarm,
+        unhealthyHostsAlarm: zone.unhealthyHostsAlarm,
+        impairedAlarm: zone.impairedAlarm,
+        isolatedImpactAlarm,
+      };
+    });
+
+    const regionalRule = atLeastTwoInAlarm(partial.map((zone) => zone.impairedAlarm));
+    checkRule('regional impact alarm', regionalRule, partial.length);
+    this.regionalImpactAlarm = new cloudwatch.CompositeAlarm(this, 'RegionalImpact', {
+      alarmRule: regionalRule,
+      compositeAlarmName: name('regional-impact'),
+      alarmDescription: 'Two or more AZs are impaired: a regional event. Page people; shifting traffic between AZs will not help.',
+    });
+  }
+
+  /**
+   * The alarms of one AZ. Throws for an AZ that is not in `availabilityZones`.
+   */
+  public zone(availabilityZone: string): ZonalAlarmSet {
+    const found = this.zones.find((zone) => zone.availabilityZone === availabilityZone);
+    if (!found) {
+      throw new Error(`Unknown availability zone '${availabilityZone}': expected one of ${this.availabilityZones.join(', ')}`);
+    }
+    return found;
+  }
+
+  /**
+   * Fault rate in percent ((target 5XX + load balancer 5XX) / requests * 100),
+   * reading 0 while requests are below the minimum. The metric the availability
+   * alarms watch.
+   *
+   * @param availabilityZone an AZ name from `availabilityZones`; omit it for
+   * the whole load balancer (all AZs)
+   */
+  public metricFaultRate(availabilityZone?: string): cloudwatch.IMetric {
+    if (availabilityZone !== undefined) {
+      this.zone(availabilityZone);
+    }
+    return this.metrics.faultRate(availabilityZone);
+  }
+
+  /**
+   * Target response time at the configured percentile, in seconds.
+   *
+   * @param availabilityZone an AZ name from `availabilityZones`; omit it for
+   * the whole load balancer (all AZs)
+   */
+  public metricLatency(availabilityZone?: string): cloudwatch.IMetric {
+    if (availabilityZone !== undefined) {
+      this.zone(availabilityZone);
+    }
+    return this.metrics.latency(availabilityZone);
+  }
+}
+
+/**
+ * "At least two of these alarms are in ALARM", written with AND, OR and NOT only:
+ * `(A AND (B OR C OR D)) OR (B AND (C OR D)) OR (C AND D)`.
+ */
+function atLeastTwoInAlarm(alarms: cloudwatch.IAlarm[]): cloudwatch.IAlarmRule {
+  const terms: cloudwatch.IAlarmRule[] = [];
+  for (let i = 0; i < alarms.length - 1; i++) {
+    terms.push(cloudwatch.AlarmRule.allOf(
+      cloudwatch.AlarmRule.fromAlarm(alarms[i], cloudwatch.AlarmState.ALARM),
+      cloudwatch.AlarmRule.anyOf(...alarms.slice(i + 1)),
+    ));
+  }
+  return cloudwatch.AlarmRule.anyOf(...terms);
+}
+
+function checkRule(what: string, rule: cloudwatch.IAlarmRule, children: number): void {
+  if (children > MAX_RULE_CHILDREN) {
+    throw new Error(`The ${what} would reference ${children} alarms; a composite alarm allows at most ${MAX_RULE_CHILDREN}. Use fewer availability zones.`);
+  }
+  const rendered = rule.renderAlarmRule();
+  if (!Token.isUnresolved(rendered) && rendered.length > MAX_RULE_LENGTH) {
+    throw new Error(`The rule of the ${what} is ${rendered.length} characters; a composite alarm allows at most ${MAX_RULE_LENGTH}. Use shorter alarm names (alarmNamePrefix) or fewer availability zones.`);
+  }
+}
+
+function validateZones(zones: string[]): void {
+  if (zones.length < 2) {
+    throw new Error(`availabilityZones has ${zones.length} entries (${zones.join(', ')}); zonal isolation needs at least 2 AZs. Pass two or more AZ names.`);
+  }
+  const seen = new Set<string>();
+  for (const az of zones) {
+    if (seen.has(az)) {
+      throw new Error(`availabilityZones lists '${az}' more than once; list each AZ name once.`);
+    }
+    seen.add(az);
+    if (!Token.isUnresolved(az) && AZ_ID_PATTERN.test(az)) {
+      throw new Error(`availabilityZones entry '${az}' looks like an AZ ID; ALB metrics carry the AZ name (e.g. 'us-east-1a'). Pass AZ names.`);
+    }
+  }
+}
+
+function validateThresholds(
+  faultRate: number, minimumRequests: number, latency: Duration, percentile: number, unhealthyHosts: number,
+): void {
+  if (!Token.isUnresolved(faultRate) && !(faultRate > 0 && faultRate <= 100)) {
+    throw new Error(`faultRateThresholdPercent is ${faultRate}; it must be a percentage in (0, 100], e.g. 1.`);
+  }
+  if (!Token.isUnresolved(minimumRequests) && !(Number.isInteger(minimumRequests) && minimumRequests >= 0)) {
+    throw new Error(`minimumRequests is ${minimumRequests}; it must be an integer >= 0, e.g. 20.`);
+  }
+  if (!latency.isUnresolved() && !(latency.toMilliseconds() > 0)) {
+    throw new Error(`latencyThreshold is ${latency.toHumanString()}; it must be greater than zero, e.g. Duration.seconds(1).`);
+  }
+  if (!Token.isUnresolved(percentile) && !(percentile > 0 && percentile < 100)) {
+    throw new Error(`latencyPercentile is ${percentile}; it must be in (0, 100), e.g. 99.`);
+  }
+  if (!Token.isUnresolved(unhealthyHosts) && !(Number.isInteger(unhealthyHosts) && unhealthyHosts >= 1)) {
+    throw new Error(`unhealthyHostThreshold is ${unhealthyHosts}; it must be an integer >= 1.`);
+  }
+}
+
+function validateTiming(period: Duration, evaluationPeriods: number, datapointsToAlarm: number): void {
+  if (!period.isUnresolved()) {
+    const seconds = period.toSeconds({ integral: false });
+    if (!(seconds >= 60 && seconds % 60 === 0)) {
+      throw new Error(`period is ${period.toHumanString()}; ALB metrics are one-minute metrics, so use a multiple of 60 seconds, e.g. Duration.minutes(1).`);
+    }
+  }
+  if (!Token.isUnresolved(evaluationPeriods) && !(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1)) {
+    throw new Error(`evaluationPeriods is ${evaluationPeriods}; it must be an integer >= 1, e.g. 5.`);
+  }
+  if (!Token.isUnresolved(datapointsToAlarm) && !Token.isUnresolved(evaluationPeriods)
+    && !(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 1 && datapointsToAlarm <= evaluationPeriods)) {
+    throw new Error(`datapointsToAlarm is ${datapointsToAlarm}; it must be an integer between 1 and evaluationPeriods (${evaluationPeriods}).`);
+  }
+  if (!period.isUnresolved() && !Token.isUnresolved(evaluationPeriods) && evaluationPeriods * period.toSeconds() > ONE_DAY_SECONDS) {
+    throw new Error(`evaluationPeriods * period is ${evaluationPeriods * period.toSeconds()} s; CloudWatch allows an evaluation window of at most one day (86400 s). Lower evaluationPeriods or period.`);
+  }
+}
+
+function validateNamePrefix(prefix: string | undefined, zones: string[]): void {
+  if (prefix === undefined || Token.isUnresolved(prefix)) {
+    return;
+  }
+  if (prefix.length === 0) {
+    throw new Error('alarmNamePrefix is empty; pass a non-empty prefix or leave it unset for generated names.');
+  }
+  const longestZone = Math.max(...zones.filter((az) => !Token.isUnresolved(az)).map((az) => az.length), 0);
+  const longest = `${prefix}-`.length + longestZone + '-isolated-impact'.length;
+  if (longest > MAX_ALARM_NAME_LENGTH) {
+    throw new Error(`alarmNamePrefix '${prefix}' makes alarm names ${longest} characters long; CloudWatch allows ${MAX_ALARM_NAME_LENGTH}. Use a prefix of at most ${prefix.length - (longest - MAX_ALARM_NAME_LENGTH)} characters.`);
+  }
+}
