@@ -1,31 +1,69 @@
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ZonalFleet } from '../lib';
+import { AzIndependentService } from '../lib';
 import { tinyHttpServiceUserData } from './fleet-user-data';
+import { FromPartsStack } from './from-parts';
+import { applyReferenceSuppressions } from './nag-suppressions';
 
-/** The three zones the reference stack runs in. */
-export const REFERENCE_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+/** The account and zones of the reference stack; `-c account=... -c zones=a,b,c` override them. */
+const REFERENCE_ACCOUNT = '111111111111';
+const REFERENCE_REGION = 'us-east-1';
+const REFERENCE_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+
+/** Context key that leaves the reference stacks' cdk-nag acknowledgements out. */
+export const SKIP_NAG_ACKNOWLEDGEMENTS = 'cdk-azi:skipNagAcknowledgements';
+
+/** Properties of the reference stack. */
+export interface ReferenceServiceStackProps extends StackProps {
+  /** The Availability Zone names the service runs in. */
+  readonly availabilityZones: string[];
+}
 
 /**
- * The reference AZ-independent service: one load balancer, one target group with cross-zone
- * load balancing off, and one Auto Scaling group per zone.
+ * The reference AZ-independent service: the whole loop from one construct, with the tiny HTTP
+ * service of `revision/` as user data.
  */
 export class ReferenceServiceStack extends Stack {
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  public readonly service: AzIndependentService;
+
+  constructor(scope: Construct, id: string, props: ReferenceServiceStackProps) {
     super(scope, id, props);
-    new ZonalFleet(this, 'Fleet', {
-      availabilityZones: REFERENCE_ZONES,
+    this.service = new AzIndependentService(this, 'Service', {
+      availabilityZones: props.availabilityZones,
       userData: tinyHttpServiceUserData(),
+      alarmNamePrefix: 'cdk-azi-reference',
     });
+
+    new CfnOutput(this, 'LoadBalancerDnsName', { value: this.service.fleet.loadBalancer.loadBalancerDnsName });
+    new CfnOutput(this, 'CodeDeployApplication', { value: this.service.deployment.application.applicationName });
+    new CfnOutput(this, 'DeploymentGroup', { value: this.service.deployment.deploymentGroup.deploymentGroupName });
+    if (this.service.responder) {
+      new CfnOutput(this, 'ZonalShiftFunction', { value: this.service.responder.handler.functionName });
+    }
   }
 }
 
 /** Builds the reference app; `cdk.json` runs this file. */
 export function buildReferenceApp(app: App = new App()): App {
-  new ReferenceServiceStack(app, 'CdkAziReference', {
-    env: { account: '111111111111', region: 'us-east-1' },
-    description: 'cdk-azi reference: an Availability-Zone-independent service',
-  });
+  const account = app.node.tryGetContext('account') ?? REFERENCE_ACCOUNT;
+  const region = app.node.tryGetContext('region') ?? REFERENCE_REGION;
+  const zonesContext: string | undefined = app.node.tryGetContext('zones');
+  const availabilityZones = zonesContext ? zonesContext.split(',').map((zone) => zone.trim()) : REFERENCE_ZONES;
+  const env = { account, region };
+
+  const stacks = [new ReferenceServiceStack(app, 'CdkAziReference', {
+    env,
+    availabilityZones,
+    description: 'cdk-azi reference: an Availability-Zone-independent service with zonal shift and zonal deployments',
+  }), new FromPartsStack(app, 'CdkAziFromParts', {
+    env,
+    availabilityZones,
+    description: 'cdk-azi reference: the same loop assembled from parts around an existing VPC',
+  })];
+  // The cdk-nag test turns the acknowledgements off once, to prove its checks find something.
+  if (!app.node.tryGetContext(SKIP_NAG_ACKNOWLEDGEMENTS)) {
+    stacks.forEach(applyReferenceSuppressions);
+  }
   return app;
 }
 

@@ -1,0 +1,13 @@
+// `npm run bench`: speed and size figures, printed, never asserted. Not part of `npm test`.
+import { runHandlerBench } from './handler-bench';
+import { runSynthBench } from './synth-bench';
+
+async function main(): Promise<void> {
+  await runHandlerBench();
+  runSynthBench();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,104 @@
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+
+/**
+ * A cdk-nag (AwsSolutions) finding the reference stacks accept, where, and why.
+ */
+export interface ReferenceSuppression {
+  /** The rule, with its finding where the rule reports several (`AwsSolutions-IAM5[Resource::*]`). */
+  readonly rule: string;
+  /** Construct paths (below the stack) whose resources the acknowledgement covers. */
+  readonly path: RegExp;
+  /** Why the finding is acceptable here. */
+  readonly reason: string;
+}
+
+/** Every finding the reference stacks acknowledge. The cdk-nag test fails on any other. */
+export const REFERENCE_SUPPRESSIONS: ReferenceSuppression[] = [
+  {
+    rule: 'AwsSolutions-VPC7',
+    path: /\/Fleet\/Vpc\/Resource$/,
+    reason: 'The reference VPC is a demo network with no data of its own; flow logs cost money per GB and add nothing to what the stack demonstrates. Production VPCs are usually passed in with flow logs already on.',
+  },
+  {
+    rule: 'AwsSolutions-ELB2',
+    path: /\/Fleet\/LoadBalancer\/Resource$/,
+    reason: 'Access logs need an S3 bucket with a Region-specific bucket policy; the per-AZ CloudWatch metrics this library alarms on do not depend on them. Enable them with loadBalancer.logAccessLogs(bucket) in a real service.',
+  },
+  {
+    rule: 'AwsSolutions-EC23',
+    path: /\/Fleet\/LoadBalancer\/SecurityGroup\/Resource$/,
+    reason: 'The reference service is a public HTTP endpoint: its internet-facing load balancer must accept requests from any address on its listener port. The instances accept traffic only from the load balancer.',
+  },
+  {
+    rule: 'AwsSolutions-AS3',
+    path: /\/Fleet\/[a-z0-9-]+\/Group\/ASG$/,
+    reason: 'Scaling events of the per-AZ groups need no notification: the per-AZ alarms and the dashboard report what matters to operators (zone health), and CodeDeploy reports deployment state.',
+  },
+  {
+    rule: 'AwsSolutions-EC26',
+    path: /\/Fleet\/[a-z0-9-]+\/Group\/ASG$/,
+    reason: 'The instances keep no data on their root volume (a stateless demo HTTP service); the root device name depends on the image, so encryption is left to the account-level EBS encryption-by-default setting.',
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+    path: /\/Fleet\/InstanceRole\/Resource$/,
+    reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Systems Manager access to instances (no SSH, no bastion); AWS keeps it current as the agent changes.',
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRole]',
+    path: /\/Deployment\/DeploymentGroup\/Role\/Resource$/,
+    reason: 'AWSCodeDeployRole is the AWS-maintained service role policy that CodeDeploy needs to manage Auto Scaling groups and load balancer registration during in-place deployments.',
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    path: /(\/ZonalShift\/Handler\/ServiceRole|\/AWS679f53fac002430cb0da5b7982bd2287\/ServiceRole)\/Resource$/,
+    reason: 'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes, which the functions need for their decision logs.',
+  },
+  ...['s3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
+    rule: `AwsSolutions-IAM5[Action::${action}]`,
+    path: /\/Fleet\/InstanceRole\/DefaultPolicy\/Resource$/,
+    reason: 'aws-cdk-lib grants the instances read access to the Region\'s CodeDeploy agent bucket so user data can install the agent; the grant is limited to that AWS-owned bucket.',
+  })),
+  {
+    rule: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::aws-codedeploy-us-east-1/latest/*]',
+    path: /\/Fleet\/InstanceRole\/DefaultPolicy\/Resource$/,
+    reason: 'The CodeDeploy agent installer lives under latest/ in the AWS-owned agent bucket of the Region; the wildcard covers the installer files only.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    path: /\/ZonalShift\/Handler\/ServiceRole\/DefaultPolicy\/Resource$/,
+    reason: 'cloudwatch:DescribeAlarms and arc-zonal-shift:ListZonalShifts do not support resource-level permissions; both are read-only. Start, update and cancel are scoped to the managed load balancers.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    path: /\/ZonalShift\/ZoneIds\/[a-z0-9-]+\/CustomResourcePolicy\/Resource$/,
+    reason: 'ec2:DescribeAvailabilityZones does not support resource-level permissions; it is read-only and runs only at deploy time to map zone names to zone IDs.',
+  },
+  {
+    rule: 'AwsSolutions-L1',
+    path: /\/ZonalShift\/Handler\/Resource$/,
+    reason: 'The zonal-shift handler is built and tested for Node.js 22 (esbuild target node22), a runtime in standard support; moving runtimes is a tested change, not a default.',
+  },
+  {
+    rule: 'AwsSolutions-L1',
+    path: /\/AWS679f53fac002430cb0da5b7982bd2287\/Resource$/,
+    reason: 'This is aws-cdk-lib\'s AwsCustomResource provider function; aws-cdk-lib chooses and updates its runtime.',
+  },
+];
+
+/**
+ * Acknowledges the accepted cdk-nag findings on the resources of a reference stack.
+ */
+export function applyReferenceSuppressions(stack: Stack): void {
+  for (const construct of stack.node.findAll()) {
+    if (!CfnResource.isCfnResource(construct)) {
+      continue;
+    }
+    const path = `/${construct.node.path}`;
+    for (const suppression of REFERENCE_SUPPRESSIONS) {
+      if (suppression.path.test(path)) {
+        Validations.of(construct).acknowledge({ id: `AwsSolutions::${suppression.rule}`, reason: suppression.reason });
+      }
+    }
+  }
+}
