@@ -1,13 +1,96 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { buildReferenceApp } from '../examples/app';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ReferenceServiceStack, buildReferenceApp } from '../examples/app';
 
 describe('reference stack', () => {
   const app = buildReferenceApp(new App());
-  const stack = app.node.findChild('CdkAziReference') as import('aws-cdk-lib').Stack;
+  const stack = app.node.findChild('CdkAziReference') as ReferenceServiceStack;
   const template = Template.fromStack(stack);
+  const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
   test('matches the snapshot', () => {
     expect(template.toJSON()).toMatchSnapshot();
   });
+
+  test('has one target group with cross-zone off, and no listener forwards to several', () => {
+    expect(ofType('AWS::ElasticLoadBalancingV2::TargetGroup')).toHaveLength(1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'load_balancing.cross_zone.enabled', Value: 'false' }]),
+    });
+    for (const [, listener] of ofType('AWS::ElasticLoadBalancingV2::Listener')) {
+      expect(JSON.stringify(listener.Properties.DefaultActions)).not.toContain('TargetGroups');
+    }
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'zonal_shift.config.enabled', Value: 'true' }]),
+    });
+  });
+
+  test('runs three Auto Scaling groups, each in exactly one AZ, each registered in the target group', () => {
+    const zoneOfSubnet = new Map(ofType('AWS::EC2::Subnet').map(([id, s]) => [id, s.Properties.AvailabilityZone as string]));
+    const groups = ofType('AWS::AutoScaling::AutoScalingGroup');
+    expect(groups).toHaveLength(3);
+    const zones = groups.map(([, g]) => {
+      const inZones = new Set((g.Properties.VPCZoneIdentifier as Array<{ Ref: string }>).map((ref) => zoneOfSubnet.get(ref.Ref)));
+      expect(inZones.size).toBe(1);
+      expect(g.Properties.TargetGroupARNs).toHaveLength(1);
+      return [...inZones][0];
+    });
+    expect(zones.sort()).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+  });
+
+  test('every metric alarm on ALB metrics carries the LoadBalancer and AvailabilityZone dimensions', () => {
+    const albAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties).includes('AWS/ApplicationELB'));
+    expect(albAlarms).toHaveLength(6);
+    for (const [, alarm] of albAlarms) {
+      const stats = (alarm.Properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions);
+      expect(stats.length).toBeGreaterThan(0);
+      for (const dimensions of stats) {
+        expect(dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['AvailabilityZone', 'LoadBalancer']);
+      }
+    }
+  });
+
+  test('each isolated-impact alarm invokes the zonal-shift function; failures land in an encrypted DLQ', () => {
+    const fn = stack.service.responder!.handler;
+    const fnId = stack.getLogicalId(fn.node.defaultChild as any);
+    const invoking = ofType('AWS::CloudWatch::CompositeAlarm').filter(([, a]) => JSON.stringify(a.Properties.AlarmActions ?? []).includes(fnId));
+    expect(invoking.map(([id]) => id).every((id) => id.includes('IsolatedImpact'))).toBe(true);
+    expect(invoking).toHaveLength(3);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::Lambda::Function', { DeadLetterConfig: Match.objectLike({ TargetArn: Match.anyValue() }) });
+  });
+
+  test('the function may start shifts only on the managed load balancer', () => {
+    const lbId = stack.getLogicalId(stack.service.fleet.loadBalancer.node.defaultChild as any);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: Match.arrayWith(['arc-zonal-shift:StartZonalShift']),
+          Resource: { Ref: lbId },
+          Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': [{ Ref: lbId }] } },
+        })]),
+      },
+    });
+  });
+
+  test('deploys one AZ at a time with a bake longer than the alarms need plus a minute, and a longer first bake', () => {
+    const [[, config]] = ofType('AWS::CodeDeploy::DeploymentConfig');
+    const zonal = config.Properties.ZonalConfig;
+    expect(zonal.MonitorDurationInSeconds).toBeGreaterThan(stack.service.alarms.timeToAlarm.toSeconds() + 60);
+    expect(zonal.FirstZoneMonitorDurationInSeconds).toBeGreaterThan(zonal.MonitorDurationInSeconds);
+    const [[, group]] = ofType('AWS::CodeDeploy::DeploymentGroup');
+    expect(group.Properties.AutoScalingGroups).toHaveLength(3);
+    expect(group.Properties.DeploymentStyle.DeploymentOption).toBe('WITH_TRAFFIC_CONTROL');
+    expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
+    expect(group.Properties.AutoRollbackConfiguration.Events).toContain('DEPLOYMENT_STOP_ON_ALARM');
+  });
+});
+
+test('the from-parts stack synthesizes into the existing VPC', () => {
+  const app = buildReferenceApp(new App());
+  const template = Template.fromStack(app.node.findChild('CdkAziFromParts') as Stack);
+  template.resourceCountIs('AWS::EC2::VPC', 0);
+  template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 3);
+  template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
 });
