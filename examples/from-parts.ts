@@ -20,12 +20,15 @@ export class FromPartsStack extends Stack {
     super(scope, id, props);
     const zones = props.availabilityZones;
 
-    // An existing VPC with a public and a private subnet in each zone.
+    // An existing VPC with a public and a private subnet in each zone. In a real account, use
+    // ec2.Vpc.fromLookup and commit the lookup in cdk.context.json.
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'ExistingVpc', {
       vpcId: 'vpc-0123456789abcdef0',
       availabilityZones: zones,
       publicSubnetIds: zones.map((_, index) => `subnet-0a${index}${'0'.repeat(14)}`),
       privateSubnetIds: zones.map((_, index) => `subnet-0b${index}${'0'.repeat(14)}`),
+      publicSubnetRouteTableIds: zones.map(() => 'rtb-0a000000000000000'),
+      privateSubnetRouteTableIds: zones.map((_, index) => `rtb-0b${index}${'0'.repeat(14)}`),
     });
 
     const fleet = new ZonalFleet(this, 'Fleet', {
