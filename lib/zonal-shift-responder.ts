@@ -198,30 +198,15 @@ export class ZonalShiftResponder extends Construct {
 
     this.action = new cw_actions.LambdaAction(fn, { useUniquePermissionId: true });
 
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'The zonal-shift function failed; a zone may not have been shifted away from.',
-      metric: fn.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'A zonal-shift invocation failed all retries and is in the dead-letter queue.',
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.refusalsAlarm = new cloudwatch.Alarm(this, 'RefusalsAlarm', {
-      alarmDescription: 'The zonal-shift function refused to act on an alarm; read its log for the reason.',
-      metric: this.metricDecisions(ZonalShiftDecision.REFUSED),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.errorsAlarm = this.alarmOnAny('ErrorsAlarm',
+      'The zonal-shift function failed; a zone may not have been shifted away from.',
+      fn.metricErrors({ period: Duration.minutes(1), statistic: cloudwatch.Stats.SUM }));
+    this.deadLetterAlarm = this.alarmOnAny('DeadLetterAlarm',
+      'A zonal-shift invocation failed all retries and is in the dead-letter queue.',
+      deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }));
+    this.refusalsAlarm = this.alarmOnAny('RefusalsAlarm',
+      'The zonal-shift function refused to act on an alarm; read its log for the reason.',
+      this.metricDecisions(ZonalShiftDecision.REFUSED));
   }
 
   /**
@@ -251,6 +236,18 @@ export class ZonalShiftResponder extends Construct {
       statistic: cloudwatch.Stats.SUM,
       period: Duration.minutes(1),
       ...props,
+    });
+  }
+
+  /** An alarm that fires on the first datapoint of one or more. */
+  private alarmOnAny(id: string, description: string, metric: cloudwatch.IMetric): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }
