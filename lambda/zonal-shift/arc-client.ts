@@ -69,6 +69,9 @@ export class ArcZonalShiftClient implements ShiftApi {
 
   constructor(options: ArcClientOptions) {
     this.url = new URL(options.endpoint);
+    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') {
+      throw new Error(`ARC endpoint ${options.endpoint} is not an http(s) URL`);
+    }
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.signer = new SignatureV4({
       service: ARC_SERVICE,
@@ -85,7 +88,8 @@ export class ArcZonalShiftClient implements ShiftApi {
       query.nextToken = nextToken;
     }
     const out = (await this.call('GET', '/zonalshifts', query)) as { items?: ZonalShift[]; nextToken?: string };
-    return { items: Array.isArray(out.items) ? out.items : [], nextToken: out.nextToken || undefined };
+    const items = Array.isArray(out.items) ? out.items.filter((item) => typeof item === 'object' && item !== null) : [];
+    return { items, nextToken: typeof out.nextToken === 'string' && out.nextToken ? out.nextToken : undefined };
   }
 
   async startZonalShift(request: {

@@ -68,7 +68,12 @@ export class CloudWatchAlarmReader implements AlarmReader {
     for (let start = 0; start < unique.length; start += DESCRIBE_ALARMS_BATCH) {
       const batch = unique.slice(start, start + DESCRIBE_ALARMS_BATCH);
       let nextToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES_PER_BATCH; page++) {
+      let pages = 0;
+      do {
+        if (pages++ === MAX_PAGES_PER_BATCH) {
+          // A partial answer could hide an alarm of a second AZ: fail rather than decide on it.
+          throw new Error(`DescribeAlarms returned more than ${MAX_PAGES_PER_BATCH} pages for ${batch.length} alarm names`);
+        }
         const response = await this.client.send(new DescribeAlarmsCommand({
           AlarmNames: batch,
           AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
@@ -78,10 +83,7 @@ export class CloudWatchAlarmReader implements AlarmReader {
         out.push(...(response.MetricAlarms ?? []).map(metricAlarmDefinition));
         out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmDefinition));
         nextToken = response.NextToken;
-        if (!nextToken) {
-          break;
-        }
-      }
+      } while (nextToken);
     }
     return out;
   }

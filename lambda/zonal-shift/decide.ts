@@ -1,9 +1,9 @@
 import { AlarmStateValue, alarmNameFromReference, parseAlarmRule, positiveAlarmReferences } from './alarm-rule';
 import { logDecision } from './decision-log';
 import { classifyArcError, classifySdkError, describeError, ArcError } from './errors';
-import { AlarmDefinition, Decision, HandlerConfig, HandlerDeps, Runtime, ZonalShift } from './types';
+import { AlarmDefinition, Decision, HandlerConfig, HandlerDeps, Runtime, SHIFT_TYPE, SupersededShift, ZonalShift } from './types';
 
-/** Every comment this automation writes starts with this marker; only such shifts are extended or cancelled. */
+/** Every comment this automation writes starts with this marker; only customer shifts carrying it are extended or cancelled. */
 export const COMMENT_MARKER = 'cdk-azi:';
 /** ARC's limit on a zonal shift comment. */
 export const MAX_COMMENT_LENGTH = 128;
@@ -36,9 +36,66 @@ export function shiftComment(alarmName: string): string {
   return out;
 }
 
-/** Whether this automation started the shift. */
+/**
+ * How an active shift bears on our decision, from its `shiftType`:
+ * - `customer`: a customer shift (`ZONAL_SHIFT`, or no type in older responses): ours or a person's;
+ * - `superseded`: a practice run or FIS experiment, which a customer shift interrupts;
+ * - `autoshift`: AWS shifted away from an AZ it sees as impaired;
+ * - `unknown`: a type this code does not know; treated like a person's customer shift.
+ */
+export type ShiftRole = 'customer' | 'superseded' | 'autoshift' | 'unknown';
+
+/** The {@link ShiftRole} of an active shift. */
+export function shiftRole(shift: ZonalShift): ShiftRole {
+  const type: unknown = shift.shiftType;
+  if (type === undefined || type === null || type === SHIFT_TYPE.CUSTOMER) {
+    return 'customer';
+  }
+  if (type === SHIFT_TYPE.PRACTICE_RUN || type === SHIFT_TYPE.FIS_EXPERIMENT) {
+    return 'superseded';
+  }
+  return type === SHIFT_TYPE.AUTOSHIFT ? 'autoshift' : 'unknown';
+}
+
+/** Whether this automation started the shift: a customer shift whose comment carries our marker. */
 export function isOwnShift(shift: ZonalShift): boolean {
-  return typeof shift.comment === 'string' && shift.comment.startsWith(COMMENT_MARKER);
+  return shiftRole(shift) === 'customer' && typeof shift.comment === 'string' && shift.comment.startsWith(COMMENT_MARKER);
+}
+
+function typeName(shift: ZonalShift): string {
+  return shift.shiftType === undefined || shift.shiftType === null ? SHIFT_TYPE.CUSTOMER : String(shift.shiftType);
+}
+
+/** Why an active shift away from another AZ stops us, or undefined when it does not. */
+function refusalFor(shift: ZonalShift, availabilityZoneId: string): string | undefined {
+  if (shift.awayFrom === availabilityZoneId) {
+    return undefined;
+  }
+  switch (shiftRole(shift)) {
+    case 'customer':
+      return `a zonal shift away from ${shift.awayFrom} is already active on this load balancer; impact in two AZs is regional`;
+    case 'autoshift':
+      return `AWS zonal autoshift is moving traffic away from ${shift.awayFrom}; AWS sees trouble in another AZ, so this is regional and left to people`;
+    case 'unknown':
+      return `a zonal shift of unknown type ${typeName(shift)} away from ${shift.awayFrom} is active; treated as a customer shift: impact in two AZs is regional`;
+    default:
+      return undefined;
+  }
+}
+
+/** Active shifts our customer shift away from `availabilityZoneId` takes precedence over. */
+function supersededBy(active: ZonalShift[], availabilityZoneId: string): SupersededShift[] {
+  return active
+    .filter((shift) => shiftRole(shift) === 'superseded' || (shiftRole(shift) === 'autoshift' && shift.awayFrom === availabilityZoneId))
+    .map((shift) => ({ zonalShiftId: shift.zonalShiftId, shiftType: typeName(shift) }));
+}
+
+function withSupersedes(decision: Decision, supersedes: SupersededShift[]): Decision {
+  if (supersedes.length === 0) {
+    return decision;
+  }
+  const types = [...new Set(supersedes.map((shift) => shift.shiftType))].join(', ');
+  return { ...decision, reason: `${decision.reason}; takes precedence over the active ${types}`, supersedes };
 }
 
 interface AlarmEvent {
@@ -229,34 +286,39 @@ class ShiftSteps {
       if (typeof active === 'string') {
         return { ...out, decision: 'refused', reason: active };
       }
-      const elsewhere = active.find((shift) => shift.awayFrom !== target.availabilityZoneId);
-      if (elsewhere) {
-        return {
-          ...out,
-          decision: 'refused',
-          reason: `a zonal shift away from ${elsewhere.awayFrom} is already active on this load balancer; impact in two AZs is regional`,
-          zonalShiftId: elsewhere.zonalShiftId,
-        };
+      for (const shift of active) {
+        const refusal = refusalFor(shift, target.availabilityZoneId);
+        if (refusal) {
+          return { ...out, decision: 'refused', reason: refusal, zonalShiftId: shift.zonalShiftId };
+        }
       }
-      if (active.length > 0) {
-        const own = active.find(isOwnShift);
+      // Practice runs, FIS experiments and an autoshift away from this AZ yield to a customer
+      // shift; customer shifts (and unknown types, to be safe) away from this AZ do not.
+      const supersedes = supersededBy(active, target.availabilityZoneId);
+      const blocking = active.filter((shift) => shift.awayFrom === target.availabilityZoneId
+        && (shiftRole(shift) === 'customer' || shiftRole(shift) === 'unknown'));
+      if (blocking.length > 0) {
+        const own = blocking.find(isOwnShift);
         if (!own) {
+          const other = blocking[0];
           return {
             ...out,
             decision: 'nothing-to-do',
-            reason: 'a zonal shift away from this AZ that this automation did not start is already active',
-            zonalShiftId: active[0].zonalShiftId,
+            reason: shiftRole(other) === 'unknown'
+              ? `a zonal shift of unknown type ${typeName(other)} away from this AZ is active; treated as a person's shift and left alone`
+              : 'a zonal shift away from this AZ that this automation did not start is already active',
+            zonalShiftId: other.zonalShiftId,
           };
         }
         if (this.config.dryRun) {
-          return { ...out, decision: 'dry-run', wouldHave: 'extended', reason: `would extend our zonal shift by ${this.config.shiftExpiresIn}`, zonalShiftId: own.zonalShiftId };
+          return withSupersedes({ ...out, decision: 'dry-run', wouldHave: 'extended', reason: `would extend our zonal shift by ${this.config.shiftExpiresIn}`, zonalShiftId: own.zonalShiftId }, supersedes);
         }
         const updated = await this.conflictAware(() => this.deps.shifts.updateZonalShift(own.zonalShiftId, {
           expiresIn: this.config.shiftExpiresIn,
           comment: own.comment,
         }), true);
         if (updated) {
-          return { ...out, decision: 'extended', reason: `our zonal shift now expires in ${this.config.shiftExpiresIn}`, zonalShiftId: own.zonalShiftId };
+          return withSupersedes({ ...out, decision: 'extended', reason: `our zonal shift now expires in ${this.config.shiftExpiresIn}`, zonalShiftId: own.zonalShiftId }, supersedes);
         }
         continue;
       }
@@ -267,11 +329,11 @@ class ShiftSteps {
         comment: shiftComment(event.alarmName),
       };
       if (this.config.dryRun) {
-        return { ...out, decision: 'dry-run', wouldHave: 'started', reason: `would start a zonal shift for ${request.expiresIn}` };
+        return withSupersedes({ ...out, decision: 'dry-run', wouldHave: 'started', reason: `would start a zonal shift for ${request.expiresIn}` }, supersedes);
       }
       const started = await this.conflictAware(() => this.deps.shifts.startZonalShift(request), false);
       if (started) {
-        return { ...out, decision: 'started', reason: `zonal shift started for ${request.expiresIn}`, zonalShiftId: started.zonalShiftId };
+        return withSupersedes({ ...out, decision: 'started', reason: `zonal shift started for ${request.expiresIn}`, zonalShiftId: started.zonalShiftId }, supersedes);
       }
     }
     return { ...out, decision: 'refused', reason: `zonal shifts kept changing under us for ${MAX_CONFLICT_ROUNDS} attempts` };
@@ -292,7 +354,7 @@ class ShiftSteps {
         return {
           ...out,
           decision: 'nothing-to-do',
-          reason: 'the active zonal shift away from this AZ was not started by this automation; left in place',
+          reason: `the active zonal shift away from this AZ (${typeName(here[0])}) was not started by this automation; left in place`,
           zonalShiftId: here[0].zonalShiftId,
         };
       }

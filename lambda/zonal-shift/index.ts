@@ -55,5 +55,12 @@ export async function handler(event: unknown): Promise<Decision> {
   const parsed = parseAlarmEvent(event);
   const region = typeof parsed === 'string' ? process.env.AWS_REGION ?? 'us-east-1' : parsed.region;
   const partition = typeof parsed === 'string' ? 'aws' : parsed.partition;
-  return handleAlarmEvent(event, current, depsFor(partition, region));
+  let deps: HandlerDeps;
+  try {
+    deps = depsFor(partition, region);
+  } catch (err) {
+    // An unusable endpoint override would otherwise throw on every call.
+    return refuseForConfiguration(`cannot build the AWS clients: ${(err as Error).message}`, current.metricsNamespace, { logger, runtime });
+  }
+  return handleAlarmEvent(event, current, deps);
 }

@@ -21,6 +21,18 @@ export interface AlarmReader {
   describeAlarms(names: string[]): Promise<AlarmDefinition[]>;
 }
 
+/** Values of `shiftType` in ListZonalShifts: who started a shift and why. */
+export const SHIFT_TYPE = {
+  /** A customer started it (a person or this automation). */
+  CUSTOMER: 'ZONAL_SHIFT',
+  /** ARC's weekly 30-minute autoshift practice run. */
+  PRACTICE_RUN: 'PRACTICE_RUN',
+  /** An AWS FIS experiment's zonal autoshift action. */
+  FIS_EXPERIMENT: 'FIS_EXPERIMENT',
+  /** AWS shifted traffic away from an AZ it sees as impaired. */
+  AUTOSHIFT: 'ZONAL_AUTOSHIFT',
+} as const;
+
 /** An ARC zonal shift as the API returns it. */
 export interface ZonalShift {
   readonly zonalShiftId: string;
@@ -30,6 +42,13 @@ export interface ZonalShift {
   readonly comment?: string;
   readonly expiryTime?: number;
   readonly startTime?: number;
+  /**
+   * ListZonalShifts only: one of {@link SHIFT_TYPE}, or a value added later. Absent in older
+   * responses and in the answers of Start/Update/CancelZonalShift, which act on customer shifts.
+   */
+  readonly shiftType?: string;
+  /** ListZonalShifts only, practice runs: `PENDING`, `SUCCEEDED`, `INTERRUPTED`, ... */
+  readonly practiceRunOutcome?: string;
 }
 
 /** One page of ListZonalShifts. */
@@ -84,6 +103,12 @@ export interface HandlerDeps {
 /** The kinds of decision, one log line (and one metric) each. */
 export type DecisionKind = 'started' | 'extended' | 'cancelled' | 'refused' | 'dry-run' | 'nothing-to-do';
 
+/** A shift that a customer shift takes precedence over, as logged. */
+export interface SupersededShift {
+  zonalShiftId: string;
+  shiftType: string;
+}
+
 /** One decision, as logged. */
 export interface Decision {
   decision: DecisionKind;
@@ -94,6 +119,8 @@ export interface Decision {
   availabilityZone?: string;
   availabilityZoneId?: string;
   zonalShiftId?: string;
+  /** Active shifts ARC or AWS started that our customer shift takes precedence over. */
+  supersedes?: SupersededShift[];
   /** For dry-run: what would have been done. */
   wouldHave?: 'started' | 'extended' | 'cancelled';
 }

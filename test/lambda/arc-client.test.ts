@@ -70,6 +70,12 @@ describe('ArcZonalShiftClient against a local ARC', () => {
     expect(page).toEqual({ items: [expect.objectContaining({ zonalShiftId: stored.zonalShiftId })], nextToken: '1' });
   });
 
+  test('ListZonalShifts items keep shiftType and practiceRunOutcome', async () => {
+    const practice = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', shiftType: 'PRACTICE_RUN', practiceRunOutcome: 'PENDING' });
+    const page = await client.listActiveZonalShifts(LB_ARN);
+    expect(page.items).toEqual([expect.objectContaining({ zonalShiftId: practice.zonalShiftId, shiftType: 'PRACTICE_RUN', practiceRunOutcome: 'PENDING' })]);
+  });
+
   test('UpdateZonalShift is a PATCH of the shift', async () => {
     const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
     await client.updateZonalShift(stored.zonalShiftId, { expiresIn: '2h', comment: 'cdk-azi: x' });

@@ -75,10 +75,30 @@ const metricsArb = fc.tuple(...METRIC_NAMES.map((name) => fc.record({
   state: stateArb,
 })));
 
-const existingShiftsArb: fc.Arbitrary<Array<{ awayFrom: string; ours: boolean }>> = fc.oneof(
-  { arbitrary: fc.constant<Array<{ awayFrom: string; ours: boolean }>>([]), weight: 2 },
-  { arbitrary: fc.array(fc.record({ awayFrom: fc.constantFrom(...AZ_IDS), ours: fc.boolean() }), { minLength: 1, maxLength: 2 }), weight: 1 },
+/** `undefined` stands for older responses without the field; REGION_DRILL for a type added later. */
+const SHIFT_TYPES = [undefined, 'ZONAL_SHIFT', 'PRACTICE_RUN', 'FIS_EXPERIMENT', 'ZONAL_AUTOSHIFT', 'REGION_DRILL'];
+interface ExistingShift { awayFrom: string; ours: boolean; shiftType?: string }
+
+const existingShiftsArb: fc.Arbitrary<ExistingShift[]> = fc.oneof(
+  { arbitrary: fc.constant<ExistingShift[]>([]), weight: 2 },
+  {
+    arbitrary: fc.array(fc.record({ awayFrom: fc.constantFrom(...AZ_IDS), ours: fc.boolean(), shiftType: fc.constantFrom(...SHIFT_TYPES) }), { minLength: 1, maxLength: 2 }),
+    weight: 1,
+  },
 );
+
+const isCustomer = (shift: { shiftType?: string }) => shift.shiftType === undefined || shift.shiftType === 'ZONAL_SHIFT';
+
+/** Independent statement of which existing shifts stop a new customer shift away from `awayFrom`. */
+function blocks(shift: ExistingShift, awayFrom: string): boolean {
+  if (shift.shiftType === 'PRACTICE_RUN' || shift.shiftType === 'FIS_EXPERIMENT') {
+    return false;
+  }
+  if (shift.shiftType === 'ZONAL_AUTOSHIFT') {
+    return shift.awayFrom !== awayFrom;
+  }
+  return true;
+}
 
 const scenarioArb = fc.record({
   metrics: metricsArb,
@@ -98,14 +118,14 @@ function build(scenario: Scenario) {
   const rootName = scenario.root.kind === 'metric' ? METRIC_NAMES[scenario.root.index] : 'root';
   const world = fakeWorld(metric, composite);
   for (const shift of scenario.existing) {
-    world.shifts.seed({ resourceIdentifier: LB_ARN, awayFrom: shift.awayFrom, comment: shift.ours ? `${COMMENT_MARKER} alarm earlier` : 'operator' });
+    world.shifts.seed({ resourceIdentifier: LB_ARN, awayFrom: shift.awayFrom, shiftType: shift.shiftType, comment: shift.ours ? `${COMMENT_MARKER} alarm earlier` : 'operator' });
   }
   return { world, event: alarmEvent(rootName, scenario.eventState), config: testConfig({ dryRun: scenario.dryRun }) };
 }
 
 /** Independent statement of when a shift may start, from the generated scenario. */
 function expectedStart(scenario: Scenario): { awayFrom: string } | undefined {
-  if (scenario.eventState !== 'ALARM' || scenario.dryRun || scenario.existing.length > 0) {
+  if (scenario.eventState !== 'ALARM' || scenario.dryRun) {
     return undefined;
   }
   let involved: MetricSpec[];
@@ -127,7 +147,11 @@ function expectedStart(scenario: Scenario): { awayFrom: string } | undefined {
     return undefined;
   }
   const az = [...azs][0] as string;
-  return az in AZ_ID_MAP ? { awayFrom: AZ_ID_MAP[az] } : undefined;
+  if (!(az in AZ_ID_MAP)) {
+    return undefined;
+  }
+  const awayFrom = AZ_ID_MAP[az];
+  return scenario.existing.some((shift: ExistingShift) => blocks(shift, awayFrom)) ? undefined : { awayFrom };
 }
 
 function mutate(event: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
@@ -179,10 +203,12 @@ describe('properties of the decision logic', () => {
     expect(started).toBeLessThan(RUNS.numRuns * 0.9);
   });
 
-  test('only shifts carrying our marker are ever extended or cancelled, and dry runs write nothing', async () => {
+  test('only customer shifts carrying our marker are ever extended or cancelled, and dry runs write nothing', async () => {
     await fc.assert(fc.asyncProperty(scenarioArb, async (scenario) => {
       const { world, event, config } = build(scenario);
-      const ours = new Set(world.shifts.shifts.filter((shift) => shift.comment?.startsWith(COMMENT_MARKER)).map((shift) => shift.zonalShiftId));
+      const ours = new Set(world.shifts.shifts
+        .filter((shift) => isCustomer(shift) && shift.comment?.startsWith(COMMENT_MARKER))
+        .map((shift) => shift.zonalShiftId));
       await handleAlarmEvent(event, config, world.deps, FAST);
       for (const call of world.shifts.calls.filter((c) => c.op === 'update' || c.op === 'cancel')) {
         expect(ours.has(call.args[0] as string)).toBe(true);
@@ -199,6 +225,17 @@ describe('properties of the decision logic', () => {
       await handleAlarmEvent(event, config, world.deps, FAST);
       expect(world.shifts.count('cancel')).toBe(0);
       expect(world.shifts.active()).toHaveLength(scenario.existing.length);
+    }), RUNS);
+  });
+
+  test('OK transitions never cancel a shift ARC or AWS started, whatever its comment', async () => {
+    await fc.assert(fc.asyncProperty(scenarioArb, async (scenario) => {
+      const { world, event, config } = build({ ...scenario, eventState: 'OK' });
+      const notCustomer = world.shifts.shifts.filter((shift) => !isCustomer(shift)).map((shift) => shift.zonalShiftId);
+      await handleAlarmEvent(event, config, world.deps, FAST);
+      for (const id of notCustomer) {
+        expect(world.shifts.active().map((shift) => shift.zonalShiftId)).toContain(id);
+      }
     }), RUNS);
   });
 

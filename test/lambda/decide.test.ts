@@ -1,4 +1,4 @@
-import { COMMENT_MARKER, handleAlarmEvent, isOwnShift, parseAlarmEvent, shiftComment } from '../../lambda/zonal-shift/decide';
+import { COMMENT_MARKER, ShiftRole, handleAlarmEvent, isOwnShift, parseAlarmEvent, shiftComment, shiftRole } from '../../lambda/zonal-shift/decide';
 import { ArcError } from '../../lambda/zonal-shift/errors';
 import { HandlerConfig } from '../../lambda/zonal-shift/types';
 import { FakeWorld, fakeWorld, testConfig } from './support/fakes';
@@ -19,6 +19,9 @@ function run(world: FakeWorld, event: unknown, config: Partial<HandlerConfig> = 
 
 const ourShift = (awayFrom: string) => ({ resourceIdentifier: LB_ARN, awayFrom, comment: `${COMMENT_MARKER} alarm x` });
 const personsShift = (awayFrom: string) => ({ resourceIdentifier: LB_ARN, awayFrom, comment: 'draining for maintenance' });
+/** A shift ARC or AWS started; the comment carries our marker to prove the type, not the comment, decides. */
+const serviceShift = (shiftType: string, awayFrom: string) => ({ resourceIdentifier: LB_ARN, awayFrom, shiftType, comment: `${COMMENT_MARKER} alarm x` });
+const ops = (world: FakeWorld) => world.shifts.calls.map((call) => call.op);
 
 describe('malformed or foreign events', () => {
   const valid = alarmEvent('us-east-1a-isolated', 'ALARM');
@@ -230,6 +233,7 @@ describe('transition to ALARM', () => {
     };
     const decision = await run(world, alarmEvent('us-east-1a-isolated', 'ALARM'));
     expect(decision.decision).toBe('nothing-to-do');
+    expect(world.shifts.calls.map((call) => call.op)).toEqual(['list', 'start', 'list']);
   });
 
   test('a 404 on extend (the shift just expired) re-reads and starts a new shift', async () => {
@@ -361,6 +365,7 @@ describe('transition to OK', () => {
     world.shifts.seed(ourShift('use1-az6'));
     const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'));
     expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/now ALARM/) });
+    expect(world.shifts.calls).toHaveLength(0);
   });
 
   test('dry run decides the cancel but writes nothing', async () => {
@@ -368,7 +373,17 @@ describe('transition to OK', () => {
     world.shifts.seed(ourShift('use1-az6'));
     const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'), { dryRun: true });
     expect(decision).toMatchObject({ decision: 'dry-run', wouldHave: 'cancelled' });
-    expect(world.shifts.count('cancel')).toBe(0);
+    expect(world.shifts.calls.map((call) => call.op)).toEqual(['list']);
+  });
+
+  test('the shift stays while a metric alarm of the AZ is still in ALARM, even if its composite is OK', async () => {
+    const tree = detectionTree([]);
+    const lagging = tree.metric.map((alarm) => (alarm.AlarmName === 'us-east-1a-5xx' ? { ...alarm, StateValue: 'ALARM' as const } : alarm));
+    const world = fakeWorld(lagging, tree.composite);
+    world.shifts.seed(ourShift('use1-az6'));
+    const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'));
+    expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/not cleared.*us-east-1a-5xx/) });
+    expect(world.shifts.calls).toHaveLength(0);
   });
 
   test('a shift that ended before the cancel is nothing to do', async () => {
@@ -377,6 +392,169 @@ describe('transition to OK', () => {
     world.shifts.failures.cancel = [new ArcError({ status: 404, errorType: 'ResourceNotFoundException', message: 'gone' })];
     const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'));
     expect(decision.decision).toBe('nothing-to-do');
+  });
+});
+
+describe('shifts ARC or AWS started (shiftType)', () => {
+  const SAME = 'use1-az6';
+  const OTHER = 'use1-az1';
+  const isolatedAlarm = () => alarmEvent('us-east-1a-isolated', 'ALARM');
+
+  describe.each([undefined, 'ZONAL_SHIFT'])('customer shifts with shiftType %s', (shiftType) => {
+    test('ours away from the same AZ is extended', async () => {
+      const world = worldWith(['us-east-1a']);
+      const ours = world.shifts.seed({ ...ourShift(SAME), shiftType });
+      const decision = await run(world, isolatedAlarm());
+      expect(decision).toMatchObject({ decision: 'extended', zonalShiftId: ours.zonalShiftId });
+      expect(decision.supersedes).toBeUndefined();
+    });
+
+    test("a person's away from the same AZ is nothing to do", async () => {
+      const world = worldWith(['us-east-1a']);
+      world.shifts.seed({ ...personsShift(SAME), shiftType });
+      const decision = await run(world, isolatedAlarm());
+      expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/did not start/) });
+      expect(ops(world)).toEqual(['list']);
+    });
+
+    test.each([['ours', ourShift(OTHER)], ["a person's", personsShift(OTHER)]])('%s away from another AZ is refused', async (_who, shift) => {
+      const world = worldWith(['us-east-1a']);
+      world.shifts.seed({ ...shift, shiftType });
+      const decision = await run(world, isolatedAlarm());
+      expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/regional/) });
+      expect(ops(world)).toEqual(['list']);
+    });
+  });
+
+  test.each([
+    ['PRACTICE_RUN', SAME],
+    ['PRACTICE_RUN', OTHER],
+    ['FIS_EXPERIMENT', SAME],
+    ['FIS_EXPERIMENT', OTHER],
+  ])('a %s away from %s does not block: our customer shift starts and supersedes it', async (shiftType, awayFrom) => {
+    const world = worldWith(['us-east-1a']);
+    const running = world.shifts.seed(serviceShift(shiftType, awayFrom));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({
+      decision: 'started',
+      availabilityZoneId: SAME,
+      reason: expect.stringMatching(new RegExp(`takes precedence over the active ${shiftType}$`)),
+      supersedes: [{ zonalShiftId: running.zonalShiftId, shiftType }],
+    });
+    expect(ops(world)).toEqual(['list', 'start']);
+    expect(world.shifts.active()).toEqual([expect.objectContaining({ awayFrom: SAME, shiftType: 'ZONAL_SHIFT' })]);
+  });
+
+  test('an autoshift away from the same AZ does not block: our customer shift starts so mitigation outlasts it', async () => {
+    const world = worldWith(['us-east-1a']);
+    const autoshift = world.shifts.seed(serviceShift('ZONAL_AUTOSHIFT', SAME));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({ decision: 'started', supersedes: [{ zonalShiftId: autoshift.zonalShiftId, shiftType: 'ZONAL_AUTOSHIFT' }] });
+    expect(ops(world)).toEqual(['list', 'start']);
+  });
+
+  test('an autoshift away from another AZ is refused as regional', async () => {
+    const world = worldWith(['us-east-1a']);
+    const autoshift = world.shifts.seed(serviceShift('ZONAL_AUTOSHIFT', OTHER));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({
+      decision: 'refused',
+      reason: expect.stringMatching(/autoshift is moving traffic away from use1-az1.*regional/),
+      zonalShiftId: autoshift.zonalShiftId,
+    });
+    expect(ops(world)).toEqual(['list']);
+  });
+
+  test('an autoshift away from another AZ is refused even beside a practice run', async () => {
+    const world = worldWith(['us-east-1a']);
+    world.shifts.seed(serviceShift('PRACTICE_RUN', SAME));
+    world.shifts.seed(serviceShift('ZONAL_AUTOSHIFT', OTHER));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/autoshift/) });
+    expect(ops(world)).toEqual(['list']);
+  });
+
+  test('an unknown shift type away from the same AZ blocks like a person\'s shift, and says so', async () => {
+    const world = worldWith(['us-east-1a']);
+    const unknown = world.shifts.seed(serviceShift('REGION_DRILL', SAME));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({
+      decision: 'nothing-to-do',
+      reason: expect.stringMatching(/unknown type REGION_DRILL.*treated as a person's shift/),
+      zonalShiftId: unknown.zonalShiftId,
+    });
+    expect(ops(world)).toEqual(['list']);
+  });
+
+  test('an unknown shift type away from another AZ is refused as regional, and says so', async () => {
+    const world = worldWith(['us-east-1a']);
+    world.shifts.seed(serviceShift('REGION_DRILL', OTHER));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/unknown type REGION_DRILL away from use1-az1.*regional/) });
+    expect(ops(world)).toEqual(['list']);
+  });
+
+  test('our shift beside an autoshift away from the same AZ is extended and supersedes it', async () => {
+    const world = worldWith(['us-east-1a']);
+    const autoshift = world.shifts.seed(serviceShift('ZONAL_AUTOSHIFT', SAME));
+    const ours = world.shifts.seed(ourShift(SAME));
+    const decision = await run(world, isolatedAlarm());
+    expect(decision).toMatchObject({ decision: 'extended', zonalShiftId: ours.zonalShiftId, supersedes: [{ zonalShiftId: autoshift.zonalShiftId }] });
+    expect(world.shifts.calls.find((call) => call.op === 'update')?.args[0]).toBe(ours.zonalShiftId);
+  });
+
+  test('dry run names the superseded shift but writes nothing', async () => {
+    const world = worldWith(['us-east-1a']);
+    const practice = world.shifts.seed(serviceShift('PRACTICE_RUN', SAME));
+    const decision = await run(world, isolatedAlarm(), { dryRun: true });
+    expect(decision).toMatchObject({ decision: 'dry-run', wouldHave: 'started', supersedes: [{ zonalShiftId: practice.zonalShiftId, shiftType: 'PRACTICE_RUN' }] });
+    expect(ops(world)).toEqual(['list']);
+  });
+
+  test('the decision line carries the superseded shift', async () => {
+    const world = worldWith(['us-east-1a']);
+    const practice = world.shifts.seed(serviceShift('PRACTICE_RUN', SAME));
+    await run(world, isolatedAlarm());
+    expect(world.logger.records()[0]).toMatchObject({ Decision: 'started', supersedes: [{ zonalShiftId: practice.zonalShiftId, shiftType: 'PRACTICE_RUN' }] });
+  });
+
+  test.each(['PRACTICE_RUN', 'FIS_EXPERIMENT', 'ZONAL_AUTOSHIFT', 'REGION_DRILL'])(
+    'a %s carrying our marker is never extended', async (shiftType) => {
+      const world = worldWith(['us-east-1a']);
+      const shift = world.shifts.seed(serviceShift(shiftType, SAME));
+      await run(world, isolatedAlarm());
+      expect(world.shifts.calls.filter((call) => call.op === 'update' || call.op === 'cancel')).toEqual([]);
+      expect(world.shifts.calls.some((call) => call.args.includes(shift.zonalShiftId))).toBe(false);
+    });
+
+  test.each(['PRACTICE_RUN', 'FIS_EXPERIMENT', 'ZONAL_AUTOSHIFT', 'REGION_DRILL'])(
+    'a %s carrying our marker is never cancelled on recovery', async (shiftType) => {
+      const world = worldWith([]);
+      world.shifts.seed(serviceShift(shiftType, SAME));
+      const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'));
+      expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringContaining(`(${shiftType}) was not started by this automation`) });
+      expect(ops(world)).toEqual(['list']);
+    });
+
+  test('recovery cancels only our customer shift when an autoshift with our marker is also active', async () => {
+    const world = worldWith([]);
+    world.shifts.seed(serviceShift('ZONAL_AUTOSHIFT', SAME));
+    const ours = world.shifts.seed(ourShift(SAME));
+    const decision = await run(world, alarmEvent('us-east-1a-isolated', 'OK'));
+    expect(decision).toMatchObject({ decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+    expect(world.shifts.calls.filter((call) => call.op === 'cancel').map((call) => call.args[0])).toEqual([ours.zonalShiftId]);
+  });
+
+  test.each<[string | undefined, ShiftRole]>([
+    [undefined, 'customer'],
+    ['ZONAL_SHIFT', 'customer'],
+    ['PRACTICE_RUN', 'superseded'],
+    ['FIS_EXPERIMENT', 'superseded'],
+    ['ZONAL_AUTOSHIFT', 'autoshift'],
+    ['REGION_DRILL', 'unknown'],
+    ['zonal_shift', 'unknown'],
+  ])('shiftRole of shiftType %s is %s', (shiftType, role) => {
+    expect(shiftRole({ zonalShiftId: 'z', resourceIdentifier: LB_ARN, awayFrom: SAME, shiftType })).toBe(role);
   });
 });
 
@@ -431,6 +609,11 @@ describe('shift comment', () => {
     [{ comment: 'cdk-azi: alarm a' }, true],
     [{ comment: 'operator: cdk-azi: alarm a' }, false],
     [{ comment: undefined }, false],
+    [{ comment: 'cdk-azi: alarm a', shiftType: 'ZONAL_SHIFT' }, true],
+    [{ comment: 'cdk-azi: alarm a', shiftType: 'PRACTICE_RUN' }, false],
+    [{ comment: 'cdk-azi: alarm a', shiftType: 'FIS_EXPERIMENT' }, false],
+    [{ comment: 'cdk-azi: alarm a', shiftType: 'ZONAL_AUTOSHIFT' }, false],
+    [{ comment: 'cdk-azi: alarm a', shiftType: 'REGION_DRILL' }, false],
   ])('isOwnShift(%j) is %s', (shift, expected) => {
     expect(isOwnShift({ zonalShiftId: 'z', resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', ...shift })).toBe(expected);
   });

@@ -1,3 +1,4 @@
+import http = require('node:http');
 import https = require('node:https');
 import { FakeArcServer } from './support/fake-arc-server';
 import { FakeCloudWatchServer } from './support/fake-cloudwatch-server';
@@ -81,6 +82,18 @@ beforeEach(async () => {
   jest.spyOn(https, 'request').mockImplementation(() => {
     throw new Error('HTTPS request attempted: an endpoint override was ignored');
   });
+  // Plain HTTP (credential endpoints, instance metadata) may only reach the local fakes.
+  const realHttpRequest = http.request;
+  jest.spyOn(http, 'request').mockImplementation(((...args: unknown[]) => {
+    const target = args[0] as string | URL | http.RequestOptions;
+    const host = typeof target === 'string' || target instanceof URL
+      ? new URL(String(target)).hostname
+      : target.hostname ?? target.host;
+    if (host !== '127.0.0.1') {
+      throw new Error(`HTTP request to ${String(host)} attempted: tests may only reach 127.0.0.1`);
+    }
+    return (realHttpRequest as (...a: unknown[]) => http.ClientRequest)(...args);
+  }) as typeof http.request);
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     logLines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
@@ -106,6 +119,7 @@ describe('the real handler over HTTP', () => {
 
   test('every ARC request carries a valid SigV4 signature for arc-zonal-shift in the region', async () => {
     await loadHandler()(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect(arc.requests).toHaveLength(2);
     for (const request of arc.requests) {
       const auth = String(request.headers.authorization);
       expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDFAKEARC\/\d{8}\/us-east-1\/arc-zonal-shift\/aws4_request, SignedHeaders=[a-z0-9;-]+, Signature=[0-9a-f]{64}$/);
@@ -219,6 +233,14 @@ describe('the real handler over HTTP', () => {
     expect(cloudwatch.requests).toHaveLength(0);
   });
 
+  test('an unusable ARC endpoint override is a refusal, not a throw', async () => {
+    const handler = loadHandler({ AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: 'not a url' });
+    const decision = await handler(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/^invalid configuration: cannot build the AWS clients/) });
+    expect(arc.requests).toHaveLength(0);
+    expect(cloudwatch.requests).toHaveLength(0);
+  });
+
   test('a malformed event is refused without any AWS call', async () => {
     const decision = await loadHandler()({ source: 'aws.cloudwatch', detail: {} });
     expect(decision.decision).toBe('refused');
@@ -251,6 +273,31 @@ describe('the real handler over HTTP', () => {
     expect(decision).toMatchObject({ decision: 'started' });
     const batches = cloudwatch.requests.map((request) => [(request.body.AlarmNames as string[]).length, request.body.NextToken ?? null]);
     expect(batches).toEqual([[1, null], [100, null], [100, '40'], [100, '80'], [50, null], [50, '40']]);
+  });
+
+  test('a practice run away from the impaired AZ is superseded by our customer shift', async () => {
+    const practice = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', shiftType: 'PRACTICE_RUN', comment: 'practice run', practiceRunOutcome: 'PENDING' });
+    const decision = await loadHandler()(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect(decision.decision).toBe('started');
+    expect(arc.activeShifts()).toEqual([expect.objectContaining({ awayFrom: 'use1-az6', shiftType: 'ZONAL_SHIFT', comment: 'cdk-azi: alarm us-east-1a-isolated' })]);
+    expect(practice).toMatchObject({ status: 'CANCELED', practiceRunOutcome: 'INTERRUPTED' });
+    expect(decisions()).toEqual([expect.objectContaining({ decision: 'started', supersedes: [{ zonalShiftId: practice.zonalShiftId, shiftType: 'PRACTICE_RUN' }] })]);
+  });
+
+  test('an autoshift away from another AZ is refused without any write', async () => {
+    arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1', shiftType: 'ZONAL_AUTOSHIFT', comment: '' });
+    const decision = await loadHandler()(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/autoshift.*use1-az1.*regional/) });
+    expect(arc.writes()).toHaveLength(0);
+  });
+
+  test('recovery never cancels a practice run, even one whose comment carries our marker', async () => {
+    arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', shiftType: 'PRACTICE_RUN', comment: 'cdk-azi: alarm us-east-1a-isolated' });
+    const tree = detectionTree([]);
+    cloudwatch.setAlarms(tree.metric, tree.composite);
+    const decision = await loadHandler()(alarmEvent('us-east-1a-isolated', 'OK'));
+    expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/PRACTICE_RUN/) });
+    expect(arc.writes()).toHaveLength(0);
   });
 
   test('ListZonalShifts pages are followed before deciding', async () => {

@@ -25,6 +25,10 @@ export interface StoredShift {
   startTime: number;
   expiryTime: number;
   status: 'ACTIVE' | 'EXPIRED' | 'CANCELED';
+  /** `ZONAL_SHIFT` for customer shifts; tests seed others (or none, as in older responses). */
+  shiftType?: string;
+  /** Practice runs only. */
+  practiceRunOutcome?: string;
 }
 
 /** An error the next matching request answers with instead of its normal answer. */
@@ -51,8 +55,11 @@ const SHIFT_PATH = /^\/zonalshifts\/([^/]+)$/;
 const CREDENTIAL = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 
 /**
- * An in-memory ARC zonal shift service speaking restJson1 on 127.0.0.1: one active shift per
- * resource, 409 ConflictException on a second, SigV4 verification, injectable faults.
+ * An in-memory ARC zonal shift service speaking restJson1 on 127.0.0.1: one active customer
+ * shift per resource, 409 ConflictException on a second, SigV4 verification, injectable faults.
+ * A customer shift interrupts active practice runs and FIS experiments (ARC's precedence); an
+ * autoshift stays active beside it. ListZonalShifts carries `shiftType`; the write operations
+ * answer a ZonalShift, which has none.
  */
 export class FakeArcServer {
   static async start(options: FakeArcOptions = {}): Promise<FakeArcServer> {
@@ -107,7 +114,10 @@ export class FakeArcServer {
     return this.requests.filter((request) => request.method !== 'GET');
   }
 
-  /** Adds a shift as if someone else had started it. */
+  /**
+   * Adds a shift as if someone else had started it: by default an operator's customer shift;
+   * pass `shiftType` for a practice run, autoshift or FIS experiment, or `undefined` for none.
+   */
   seed(shift: Partial<StoredShift> & { resourceIdentifier: string; awayFrom: string }): StoredShift {
     const now = this.nowSeconds();
     const stored: StoredShift = {
@@ -116,6 +126,7 @@ export class FakeArcServer {
       startTime: now,
       expiryTime: now + 3600,
       status: 'ACTIVE',
+      shiftType: 'ZONAL_SHIFT',
       ...shift,
     };
     this.shifts.push(stored);
@@ -194,7 +205,8 @@ export class FakeArcServer {
     if (this.managed && !this.managed.has(resourceIdentifier)) {
       return [404, { __type: 'ResourceNotFoundException', message: 'resource is not managed by zonal shift' }];
     }
-    const existing = this.shifts.find((shift) => shift.status === 'ACTIVE' && shift.resourceIdentifier === resourceIdentifier);
+    const onResource = this.shifts.filter((shift) => shift.status === 'ACTIVE' && shift.resourceIdentifier === resourceIdentifier);
+    const existing = onResource.find(isCustomerShift);
     if (existing) {
       return [409, {
         __type: 'ConflictException',
@@ -202,6 +214,14 @@ export class FakeArcServer {
         reason: 'ZonalShiftAlreadyExists',
         zonalShiftId: existing.zonalShiftId,
       }];
+    }
+    for (const other of onResource) {
+      if (other.shiftType === 'PRACTICE_RUN' || other.shiftType === 'FIS_EXPERIMENT') {
+        other.status = 'CANCELED';
+        if (other.shiftType === 'PRACTICE_RUN') {
+          other.practiceRunOutcome = 'INTERRUPTED';
+        }
+      }
     }
     const now = this.nowSeconds();
     const shift: StoredShift = {
@@ -212,9 +232,10 @@ export class FakeArcServer {
       startTime: now,
       expiryTime: now + minutes * 60,
       status: 'ACTIVE',
+      shiftType: 'ZONAL_SHIFT',
     };
     this.shifts.push(shift);
-    return [201, { ...shift }];
+    return [201, writeAnswer(shift)];
   }
 
   private listShifts(query: Record<string, string>): [number, unknown] {
@@ -245,7 +266,7 @@ export class FakeArcServer {
       }
       shift.comment = input.comment;
     }
-    return [200, { ...shift }];
+    return [200, writeAnswer(shift)];
   }
 
   private cancelShift(id: string): [number, unknown] {
@@ -254,7 +275,7 @@ export class FakeArcServer {
       return [404, { __type: 'ResourceNotFoundException', message: `no active zonal shift ${id}` }];
     }
     shift.status = 'CANCELED';
-    return [200, { ...shift }];
+    return [200, writeAnswer(shift)];
   }
 
   private expire(): void {
@@ -303,6 +324,16 @@ export class FakeArcServer {
     }, { signingDate });
     return expected.headers.authorization === req.headers.authorization;
   }
+}
+
+function isCustomerShift(shift: StoredShift): boolean {
+  return shift.shiftType === undefined || shift.shiftType === 'ZONAL_SHIFT';
+}
+
+/** A ZonalShift, as the write operations answer: no shiftType or practiceRunOutcome. */
+function writeAnswer(shift: StoredShift): Omit<StoredShift, 'shiftType' | 'practiceRunOutcome'> {
+  const { shiftType: _type, practiceRunOutcome: _outcome, ...rest } = shift;
+  return rest;
 }
 
 function validation(reason: string, field: string): [number, unknown] {

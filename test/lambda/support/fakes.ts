@@ -1,7 +1,7 @@
 import { CompositeAlarm, MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { compositeAlarmDefinition, metricAlarmDefinition } from '../../../lambda/zonal-shift/cloudwatch-reader';
 import { ArcError } from '../../../lambda/zonal-shift/errors';
-import { AlarmDefinition, AlarmReader, HandlerConfig, HandlerDeps, Runtime, ShiftApi, ZonalShift, ZonalShiftPage } from '../../../lambda/zonal-shift/types';
+import { AlarmDefinition, AlarmReader, HandlerConfig, HandlerDeps, Runtime, SHIFT_TYPE, ShiftApi, ZonalShift, ZonalShiftPage } from '../../../lambda/zonal-shift/types';
 import { AZ_ID_MAP, LB_ARN } from './fixtures';
 
 /** Alarm definitions from a fixture set; records every DescribeAlarms call. */
@@ -29,9 +29,27 @@ export interface ShiftCall {
   readonly args: unknown[];
 }
 
-/** In-memory ARC: one active shift per resource, injectable errors per operation. */
+type StoredShift = { -readonly [K in keyof ZonalShift]: ZonalShift[K] } & { status: string };
+
+/** Whether ARC would count the shift as a customer shift (`ZONAL_SHIFT`, or untyped as in older responses). */
+export function isCustomerShift(shift: ZonalShift): boolean {
+  return shift.shiftType === undefined || shift.shiftType === SHIFT_TYPE.CUSTOMER;
+}
+
+/** What Start/Update/CancelZonalShift answer: a ZonalShift has no shiftType or practiceRunOutcome. */
+function writeAnswer(shift: StoredShift): ZonalShift {
+  const { shiftType: _type, practiceRunOutcome: _outcome, ...rest } = shift;
+  return rest;
+}
+
+/**
+ * In-memory ARC: one active customer shift per resource, injectable errors per operation. A new
+ * customer shift interrupts active practice runs and FIS experiments, as ARC's precedence says;
+ * an autoshift stays active beside it. Seeded shifts keep whatever `shiftType` the test gives
+ * (none, like older responses, unless given).
+ */
 export class InMemoryShiftApi implements ShiftApi {
-  readonly shifts: Array<ZonalShift & { status: string }> = [];
+  readonly shifts: StoredShift[] = [];
   readonly calls: ShiftCall[] = [];
   /** Errors thrown, in order, by the next calls of an operation. */
   readonly failures: Partial<Record<ShiftCall['op'], ArcError[]>> = {};
@@ -40,12 +58,12 @@ export class InMemoryShiftApi implements ShiftApi {
   private counter = 0;
 
   seed(shift: Omit<ZonalShift, 'zonalShiftId'> & { zonalShiftId?: string }): ZonalShift {
-    const stored = { zonalShiftId: `seed-${++this.counter}`, status: 'ACTIVE', ...shift };
+    const stored: StoredShift = { zonalShiftId: `seed-${++this.counter}`, status: 'ACTIVE', ...shift };
     this.shifts.push(stored);
     return stored;
   }
 
-  active(): ZonalShift[] {
+  active(): StoredShift[] {
     return this.shifts.filter((shift) => shift.status === 'ACTIVE');
   }
 
@@ -62,13 +80,29 @@ export class InMemoryShiftApi implements ShiftApi {
   async startZonalShift(request: { resourceIdentifier: string; awayFrom: string; expiresIn: string; comment: string }): Promise<ZonalShift> {
     this.record('start', [request]);
     this.beforeStart?.();
-    const existing = this.active().find((shift) => shift.resourceIdentifier === request.resourceIdentifier);
+    const onResource = this.shifts.filter((shift) => shift.status === 'ACTIVE' && shift.resourceIdentifier === request.resourceIdentifier);
+    const existing = onResource.find(isCustomerShift);
     if (existing) {
       throw new ArcError({ status: 409, errorType: 'ConflictException', message: 'exists', reason: 'ZonalShiftAlreadyExists', zonalShiftId: existing.zonalShiftId });
     }
-    const shift = { zonalShiftId: `shift-${++this.counter}`, status: 'ACTIVE', resourceIdentifier: request.resourceIdentifier, awayFrom: request.awayFrom, comment: request.comment };
+    for (const other of onResource) {
+      if (other.shiftType === SHIFT_TYPE.PRACTICE_RUN || other.shiftType === SHIFT_TYPE.FIS_EXPERIMENT) {
+        other.status = 'CANCELED';
+        if (other.shiftType === SHIFT_TYPE.PRACTICE_RUN) {
+          other.practiceRunOutcome = 'INTERRUPTED';
+        }
+      }
+    }
+    const shift: StoredShift = {
+      zonalShiftId: `shift-${++this.counter}`,
+      status: 'ACTIVE',
+      resourceIdentifier: request.resourceIdentifier,
+      awayFrom: request.awayFrom,
+      comment: request.comment,
+      shiftType: SHIFT_TYPE.CUSTOMER,
+    };
     this.shifts.push(shift);
-    return { ...shift };
+    return writeAnswer(shift);
   }
 
   async updateZonalShift(zonalShiftId: string, update: { expiresIn: string; comment?: string }): Promise<ZonalShift> {
@@ -77,7 +111,7 @@ export class InMemoryShiftApi implements ShiftApi {
     if (!shift) {
       throw new ArcError({ status: 404, errorType: 'ResourceNotFoundException', message: 'no such shift' });
     }
-    return { ...shift };
+    return writeAnswer(shift);
   }
 
   async cancelZonalShift(zonalShiftId: string): Promise<ZonalShift> {
@@ -87,7 +121,7 @@ export class InMemoryShiftApi implements ShiftApi {
       throw new ArcError({ status: 404, errorType: 'ResourceNotFoundException', message: 'no such shift' });
     }
     shift.status = 'CANCELED';
-    return { ...shift };
+    return writeAnswer(shift);
   }
 
   private record(op: ShiftCall['op'], args: unknown[]): void {
