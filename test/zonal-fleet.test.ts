@@ -204,28 +204,28 @@ describe('VPC', () => {
   test('an existing VPC is used as it is', () => {
     const stack = newStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
-      vpcId: 'vpc-1234',
+      vpcId: 'vpc-0123456789abcdef0',
       availabilityZones: ['us-east-1a', 'us-east-1b'],
-      publicSubnetIds: ['subnet-pub-a', 'subnet-pub-b'],
-      privateSubnetIds: ['subnet-priv-a', 'subnet-priv-b'],
+      publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
     });
     const role = iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111111111111:role/existing');
     new ZonalFleet(stack, 'Fleet', { vpc, instanceRole: role });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::IAM::Role', 0);
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ['subnet-priv-a'] });
-    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ['subnet-priv-b'] });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-pub-a', 'subnet-pub-b'] });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ['subnet-0bbbbbbbbbbbbbbb1'] });
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { VPCZoneIdentifier: ['subnet-0bbbbbbbbbbbbbbb2'] });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'] });
   });
 
   test('a zone the existing VPC has no subnets in is refused', () => {
     const stack = newStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
-      vpcId: 'vpc-1234',
+      vpcId: 'vpc-0123456789abcdef0',
       availabilityZones: ['us-east-1a', 'us-east-1b'],
-      publicSubnetIds: ['subnet-pub-a', 'subnet-pub-b'],
-      privateSubnetIds: ['subnet-priv-a', 'subnet-priv-b'],
+      publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
     });
     expect(() => new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ['us-east-1a', 'us-east-1c'] }))
       .toThrow(/no subnets in us-east-1c for instanceSubnets/);
