@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
@@ -33,7 +33,10 @@ export interface ZonalAlarmsProps {
   /**
    * Fault rate, in percent, at or above which an AZ's availability alarm
    * breaches. The fault rate is (HTTPCode_Target_5XX_Count +
-   * HTTPCode_ELB_5XX_Count) / RequestCount * 100 in that AZ. Must be in (0, 100].
+   * HTTPCode_ELB_5XX_Count) / RequestCount * 100 in that AZ, where the larger
+   * of RequestCount and HTTPCode_ELB_5XX_Count stands in for RequestCount:
+   * RequestCount leaves out requests rejected before a target was chosen, such
+   * as 503s from an AZ without registered targets. Must be in (0, 100].
    *
    * @default 1
    */
@@ -225,6 +228,9 @@ export class ZonalAlarms extends Construct {
 
     const prefix = props.alarmNamePrefix;
     const name = (suffix: string) => (prefix === undefined ? undefined : `${prefix}-${suffix}`);
+    const arnOverhead = alarmArnOverhead(Stack.of(this));
+    const child = (alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm, alarmName: string | undefined): RuleChild =>
+      ({ alarm, arnLength: arnOverhead + alarmNameLengthBound(alarm, alarmName) });
     const timing = { evaluationPeriods, datapointsToAlarm, treatMissingData };
     const window = `${datapointsToAlarm} of ${evaluationPeriods} periods of ${period.toSeconds()} s`;
 
@@ -256,18 +262,22 @@ export class ZonalAlarms extends Construct {
           ...timing,
         })
         : undefined;
-      const members: cloudwatch.IAlarm[] = [availabilityAlarm, latencyAlarm];
+      const members: RuleChild[] = [
+        child(availabilityAlarm, name(`${az}-availability`)),
+        child(latencyAlarm, name(`${az}-latency`)),
+      ];
       if (unhealthyHostsAlarm) {
-        members.push(unhealthyHostsAlarm);
+        members.push(child(unhealthyHostsAlarm, name(`${az}-unhealthy-hosts`)));
       }
-      const impairedRule = cloudwatch.AlarmRule.anyOf(...members);
-      checkRule(`impaired alarm of ${az}`, impairedRule, members.length);
+      const impairedRule = cloudwatch.AlarmRule.anyOf(...members.map((member) => member.alarm));
+      checkRule(`impaired alarm of ${az}`, impairedRule, members);
       const impairedAlarm = new cloudwatch.CompositeAlarm(zoneScope, 'Impaired', {
         alarmRule: impairedRule,
         compositeAlarmName: name(`${az}-impaired`),
         alarmDescription: `${az} is impaired: at least one of its availability, latency or unhealthy-host alarms is in ALARM.`,
       });
-      return { availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, impairedAlarm };
+      const impairedChild = child(impairedAlarm, name(`${az}-impaired`));
+      return { availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, impairedAlarm, impairedChild };
     });
 
     this.zones = partial.map((zone) => {
@@ -276,7 +286,7 @@ export class ZonalAlarms extends Construct {
         cloudwatch.AlarmRule.fromAlarm(zone.impairedAlarm, cloudwatch.AlarmState.ALARM),
         cloudwatch.AlarmRule.not(cloudwatch.AlarmRule.anyOf(...others)),
       );
-      checkRule(`isolated impact alarm of ${zone.availabilityZone}`, isolatedRule, others.length + 1);
+      checkRule(`isolated impact alarm of ${zone.availabilityZone}`, isolatedRule, partial.map((z) => z.impairedChild));
       const isolatedImpactAlarm = new cloudwatch.CompositeAlarm(zone.zoneScope, 'IsolatedImpact', {
         alarmRule: isolatedRule,
         compositeAlarmName: name(`${zone.availabilityZone}-isolated-impact`),
@@ -293,7 +303,7 @@ export class ZonalAlarms extends Construct {
     });
 
     const regionalRule = atLeastTwoInAlarm(partial.map((zone) => zone.impairedAlarm));
-    checkRule('regional impact alarm', regionalRule, partial.length);
+    checkRule('regional impact alarm', regionalRule, partial.map((zone) => zone.impairedChild));
     this.regionalImpactAlarm = new cloudwatch.CompositeAlarm(this, 'RegionalImpact', {
       alarmRule: regionalRule,
       compositeAlarmName: name('regional-impact'),
@@ -313,9 +323,9 @@ export class ZonalAlarms extends Construct {
   }
 
   /**
-   * Fault rate in percent ((target 5XX + load balancer 5XX) / requests * 100),
-   * reading 0 while requests are below the minimum. The metric the availability
-   * alarms watch.
+   * Fault rate in percent ((target 5XX + load balancer 5XX) / requests * 100,
+   * with requests at least the load balancer 5XX count), reading 0 while
+   * requests are below the minimum. The metric the availability alarms watch.
    *
    * @param availabilityZone an AZ name from `availabilityZones`; omit it for
    * the whole load balancer (all AZs)
@@ -356,14 +366,49 @@ function atLeastTwoInAlarm(alarms: cloudwatch.IAlarm[]): cloudwatch.IAlarmRule {
   return cloudwatch.AlarmRule.anyOf(...terms);
 }
 
-function checkRule(what: string, rule: cloudwatch.IAlarmRule, children: number): void {
-  if (children > MAX_RULE_CHILDREN) {
-    throw new Error(`The ${what} would reference ${children} alarms; a composite alarm allows at most ${MAX_RULE_CHILDREN}. Use fewer availability zones.`);
+/** An alarm a composite rule references, with an upper bound of the length of its ARN. */
+interface RuleChild {
+  readonly alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm;
+  readonly arnLength: number;
+}
+
+/**
+ * Checks a composite rule against CloudWatch's limits on children and length.
+ * Alarm ARNs are tokens until deployment, so each is measured as the upper
+ * bound of its length before the rule is measured.
+ */
+function checkRule(what: string, rule: cloudwatch.IAlarmRule, children: RuleChild[]): void {
+  if (children.length > MAX_RULE_CHILDREN) {
+    throw new Error(`The ${what} would reference ${children.length} alarms; a composite alarm allows at most ${MAX_RULE_CHILDREN}. Use fewer availability zones.`);
   }
-  const rendered = rule.renderAlarmRule();
+  let rendered = rule.renderAlarmRule();
+  for (const { alarm, arnLength } of children) {
+    rendered = rendered.split(alarm.alarmArn).join('a'.repeat(arnLength));
+  }
   if (!Token.isUnresolved(rendered) && rendered.length > MAX_RULE_LENGTH) {
-    throw new Error(`The rule of the ${what} is ${rendered.length} characters; a composite alarm allows at most ${MAX_RULE_LENGTH}. Use shorter alarm names (alarmNamePrefix) or fewer availability zones.`);
+    throw new Error(`The rule of the ${what} can be up to ${rendered.length} characters long; a composite alarm allows at most ${MAX_RULE_LENGTH}. Use a shorter alarmNamePrefix or fewer availability zones.`);
   }
+}
+
+/** Length of `arn:<partition>:cloudwatch:<region>:<account>:alarm:` (longest possible for unresolved parts). */
+function alarmArnOverhead(stack: Stack): number {
+  const part = (value: string, longest: number) => (Token.isUnresolved(value) ? longest : value.length);
+  return 'arn::cloudwatch:::alarm:'.length + part(stack.partition, 10) + part(stack.region, 16) + part(stack.account, 12);
+}
+
+/**
+ * Upper bound of an alarm's name: the given name, else the name aws-cdk-lib
+ * derives from the construct path for a composite alarm, else (a name
+ * CloudFormation generates) the longest name CloudWatch allows.
+ */
+function alarmNameLengthBound(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm, alarmName: string | undefined): number {
+  if (alarmName !== undefined) {
+    return Token.isUnresolved(alarmName) ? MAX_ALARM_NAME_LENGTH : alarmName.length;
+  }
+  if (alarm instanceof cloudwatch.CompositeAlarm) {
+    return Math.min(Names.uniqueId(alarm).length, MAX_ALARM_NAME_LENGTH);
+  }
+  return MAX_ALARM_NAME_LENGTH;
 }
 
 function validateZones(zones: string[]): void {

@@ -122,6 +122,11 @@ export interface ZonalDeploymentProps {
   /**
    * Physical name of the deployment configuration.
    *
+   * CloudFormation replaces a deployment configuration whenever any of its
+   * settings changes, including the bake times derived from the alarms, and it
+   * cannot replace a resource with a fixed name: with this set, such a change
+   * fails to deploy until the name is changed too.
+   *
    * @default - a name is generated
    */
   readonly deploymentConfigName?: string;

@@ -137,7 +137,9 @@ describe('dimensions', () => {
   test('the LoadBalancer dimension is the load balancer full name', () => {
     const { stack, alb, template } = synth();
     const albId = stack.getLogicalId(alb.node.defaultChild as elbv2.CfnLoadBalancer);
-    for (const { stat } of metricStats(template)) {
+    const stats = metricStats(template);
+    expect(stats).toHaveLength(ZONES.length * (3 + 2));
+    for (const { stat } of stats) {
       const lb = stat.Metric.Dimensions.find((d: any) => d.Name === 'LoadBalancer');
       expect(lb.Value).toEqual({ 'Fn::GetAtt': [albId, 'LoadBalancerFullName'] });
     }
@@ -161,7 +163,7 @@ describe('availability alarm', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Metrics: Match.arrayWith([
         Match.objectLike({
-          Expression: 'IF(requests_z0 >= 20, 100 * SUM([FILL(targetFaults_z0, 0), FILL(elbFaults_z0, 0)]) / requests_z0, 0)',
+          Expression: 'IF(MAX([requests_z0, elbFaults_z0]) >= 20, 100 * SUM([FILL(targetFaults_z0, 0), FILL(elbFaults_z0, 0)]) / MAX([requests_z0, elbFaults_z0]), 0)',
           ReturnData: true,
         }),
         Match.objectLike({ Id: 'requests_z0', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'RequestCount' }), Stat: 'Sum', Period: 60 }), ReturnData: false }),
@@ -175,14 +177,25 @@ describe('availability alarm', () => {
     const { template } = synth({ faultRateThresholdPercent: 5, minimumRequests: 100 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({
       Threshold: 5,
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^IF\\(requests_z1 >= 100, ') })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^IF\\(MAX\\(\\[requests_z1, elbFaults_z1\\]\\) >= 100, ') })]),
     }));
   });
 
   test('a request minimum of 0 guards with 1 so a period without requests never divides by zero', () => {
     const { template } = synth({ minimumRequests: 0 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^IF\\(requests_z0 >= 1, 100') })]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('^IF\\(MAX\\(\\[requests_z0, elbFaults_z0\\]\\) >= 1, 100') })]),
+    }));
+  });
+
+  test('requests rejected before a target is chosen count as traffic: ELB 5XX above RequestCount is the denominator', () => {
+    // RequestCount leaves out requests rejected before a target was chosen (503s from an AZ
+    // without registered targets); without this the AZ would fall under the request minimum.
+    const { template } = synth();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({
+      Metrics: Match.arrayWith([Match.objectLike({
+        Expression: Match.stringLikeRegexp('^IF\\(MAX\\(\\[requests_z2, elbFaults_z2\\]\\) >= 20, .* / MAX\\(\\[requests_z2, elbFaults_z2\\]\\), 0\\)$'),
+      })]),
     }));
   });
 });
@@ -358,6 +371,21 @@ describe('validation', () => {
     expect(() => new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: zones })).toThrow(/reference 101 alarms; .*at most 100/);
   });
 
+  test('a composite rule longer than 10240 characters is an error, though alarm ARNs are tokens', () => {
+    // 12 AZs and a 200-character prefix: the regional rule references 77 ARNs of about 290 characters.
+    const { stack, alb } = fixture();
+    const zones = Array.from({ length: 12 }, (_, i) => `us-east-1${String.fromCharCode(97 + i)}`);
+    expect(() => new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: zones, alarmNamePrefix: 'x'.repeat(200) }))
+      .toThrow(/rule of the regional impact alarm can be up to \d{5} characters long; .*at most 10240/);
+  });
+
+  test('six AZs with the longest allowed prefix stay within the rule length', () => {
+    const { stack, alb } = fixture();
+    const zones = ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `us-east-1${letter}`);
+    expect(() => new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: zones, alarmNamePrefix: 'x'.repeat(228) }))
+      .not.toThrow();
+  });
+
   test('treatMissingData BREACHING adds a warning', () => {
     const { stack } = synth({ treatMissingData: cloudwatch.TreatMissingData.BREACHING });
     Annotations.fromStack(stack).hasWarning('/Stack/Alarms', Match.stringLikeRegexp('treatMissingData BREACHING'));
@@ -391,7 +419,9 @@ describe('brownfield', () => {
 
   test('the LoadBalancer dimension is read from the imported ARN', () => {
     const { template } = imported();
-    for (const { stat } of metricStats(template)) {
+    const stats = metricStats(template);
+    expect(stats).toHaveLength(ZONES.length * (3 + 2 + 1));
+    for (const { stat } of stats) {
       expect(stat.Metric.Dimensions).toEqual(expect.arrayContaining([{ Name: 'LoadBalancer', Value: 'app/shop/50dc6c495c0c9188' }]));
     }
   });
@@ -410,7 +440,9 @@ describe('brownfield', () => {
     const arn = new CfnParameter(stack, 'AlbArn').valueAsString;
     const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', { loadBalancerArn: arn, securityGroupId: 'sg-1' });
     new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES });
-    for (const { stat } of metricStats(Template.fromStack(stack))) {
+    const stats = metricStats(Template.fromStack(stack));
+    expect(stats).toHaveLength(ZONES.length * (3 + 2));
+    for (const { stat } of stats) {
       const lb = stat.Metric.Dimensions.find((d: any) => d.Name === 'LoadBalancer');
       expect(JSON.stringify(lb.Value)).toContain('AlbArn');
     }

@@ -62,7 +62,9 @@ test('the regional graphs come first', () => {
 test('the regional graphs have no AvailabilityZone dimension', () => {
   const { body } = synth();
   for (const title of ['Fault rate (%), all AZs', 'Target response time (s), all AZs']) {
-    expect(JSON.stringify(widget(body, title).properties.metrics)).not.toContain('AvailabilityZone');
+    const metrics = JSON.stringify(widget(body, title).properties.metrics);
+    expect(metrics).toContain('LoadBalancer');
+    expect(metrics).not.toContain('AvailabilityZone');
   }
 });
 
@@ -71,7 +73,7 @@ test('the per-AZ fault rate graph has one expression line per AZ, labelled with 
   const lines = drawnLines(widget(body, 'Fault rate (%) per AZ'));
   expect(lines.map((row) => row[row.length - 1].label)).toEqual(ZONES);
   for (const row of lines) {
-    expect(row[row.length - 1].expression).toMatch(/^IF\(requests_z\d >= 20, 100 \* SUM\(\[FILL\(targetFaults_z\d, 0\), FILL\(elbFaults_z\d, 0\)\]\)/);
+    expect(row[row.length - 1].expression).toMatch(/^IF\(MAX\(\[requests_z\d, elbFaults_z\d\]\) >= 20, 100 \* SUM\(\[FILL\(targetFaults_z\d, 0\), FILL\(elbFaults_z\d, 0\)\]\)/);
   }
 });
 
@@ -95,8 +97,9 @@ test('the per-AZ graphs sit side by side after the regional ones', () => {
 
 test('the graphs carry the alarm thresholds as annotations', () => {
   const { body } = synth();
-  expect(widget(body, 'Fault rate (%) per AZ').properties.annotations.horizontal[0].value).toBe(1);
-  expect(widget(body, 'Target response time (s) per AZ').properties.annotations.horizontal[0].value).toBe(1);
+  for (const title of ['Fault rate (%), all AZs', 'Fault rate (%) per AZ', 'Target response time (s), all AZs', 'Target response time (s) per AZ']) {
+    expect([title, widget(body, title).properties.annotations.horizontal[0].value]).toEqual([title, 1]);
+  }
 });
 
 test('the alarm status widget shows the regional, isolated and impaired alarms', () => {

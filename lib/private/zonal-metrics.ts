@@ -69,18 +69,23 @@ export class ZonalMetrics {
 
   /**
    * Fault rate in percent:
-   * `IF(requests >= MIN, 100 * SUM([FILL(target5xx, 0), FILL(elb5xx, 0)]) / requests, 0)`.
+   * `IF(MAX([requests, elb5xx]) >= MIN, 100 * SUM([FILL(target5xx, 0), FILL(elb5xx, 0)]) / MAX([requests, elb5xx]), 0)`.
    * MIN is at least 1, so a period without requests never divides by zero.
    * The ALB publishes no 5XX datapoint while there are no 5XX responses, so
    * each count is zero-filled, and the two are added with SUM over an array,
-   * which adds whatever values a timestamp has: faults counted only by the
-   * load balancer (e.g. 503s from an AZ without healthy targets) still count
-   * when the targets report none.
+   * which adds whatever values a timestamp has.
+   * RequestCount leaves out requests the load balancer rejected before it
+   * could choose a target (e.g. 503s from an AZ without registered targets),
+   * so the traffic is taken as the larger of RequestCount and the load
+   * balancer's 5XX count. Whenever the load balancer's 5XX count is not above
+   * RequestCount this is the plain fault rate; an AZ whose every request is
+   * rejected reads 100 instead of falling under the request minimum.
    */
   public faultRate(availabilityZone?: string): cloudwatch.MathExpression {
     const s = this.idSuffix(availabilityZone);
+    const traffic = `MAX([requests${s}, elbFaults${s}])`;
     return new cloudwatch.MathExpression({
-      expression: `IF(requests${s} >= ${this.guard}, 100 * SUM([FILL(targetFaults${s}, 0), FILL(elbFaults${s}, 0)]) / requests${s}, 0)`,
+      expression: `IF(${traffic} >= ${this.guard}, 100 * SUM([FILL(targetFaults${s}, 0), FILL(elbFaults${s}, 0)]) / ${traffic}, 0)`,
       usingMetrics: {
         [`requests${s}`]: this.requestCount(availabilityZone),
         [`targetFaults${s}`]: this.targetFaults(availabilityZone),
