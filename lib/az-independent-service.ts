@@ -1,10 +1,13 @@
-import { Duration, aws_codedeploy as codedeploy } from 'aws-cdk-lib';
+import { Annotations, Duration, aws_codedeploy as codedeploy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ZonalAlarms } from './zonal-alarms';
 import { ZonalDashboard } from './zonal-dashboard';
 import { ZonalDeployment } from './zonal-deployment';
 import { ZonalFleet, ZonalFleetProps } from './zonal-fleet';
 import { ZonalShiftResponder } from './zonal-shift-responder';
+
+/** The most alarms a CodeDeploy deployment group takes (as `ZonalDeployment` enforces). */
+const MAX_DEPLOYMENT_ALARMS = 10;
 
 /**
  * Properties of an {@link AzIndependentService}: the fleet's properties, plus the settings of
@@ -149,8 +152,16 @@ export class AzIndependentService extends Construct {
 
     // The per-zone metric alarms stop and roll back a deployment: a bad deployment and a bad zone
     // look the same to operators. Metric alarms rather than composites, so the deployment group
-    // depends only on alarms CodeDeploy is documented to read.
-    const deploymentAlarms = this.alarms.zones.flatMap((zone) => [zone.availabilityAlarm, zone.latencyAlarm]);
+    // depends only on alarms CodeDeploy is documented to read; past five zones only the
+    // availability alarms fit the deployment group's ten.
+    const withLatency = this.alarms.zones.length * 2 <= MAX_DEPLOYMENT_ALARMS;
+    if (!withLatency) {
+      Annotations.of(this).addWarningV2('cdk-azi:AzIndependentService.deploymentAlarms',
+        `${this.alarms.zones.length} zones need ${this.alarms.zones.length * 2} availability and latency alarms, more than a ` +
+        `deployment group's ${MAX_DEPLOYMENT_ALARMS}; deployments stop on the availability alarms only.`);
+    }
+    const deploymentAlarms = this.alarms.zones.flatMap((zone) =>
+      withLatency ? [zone.availabilityAlarm, zone.latencyAlarm] : [zone.availabilityAlarm]);
     this.deployment = new ZonalDeployment(this, 'Deployment', {
       autoScalingGroups: this.fleet.autoScalingGroups,
       targetGroup: this.fleet.targetGroup,

@@ -1,5 +1,5 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AzIndependentService, AzIndependentServiceProps } from '../lib';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -74,4 +74,16 @@ describe('AzIndependentService', () => {
   test('a too-short bake time is refused with both numbers', () => {
     expect(() => synthService({ monitorDuration: Duration.minutes(2) })).toThrow(/monitorDuration of .* is not longer than/);
   });
+});
+
+test('past five zones, deployments stop on the availability alarms only, with a warning', () => {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f'];
+  const service = new AzIndependentService(stack, 'Service', { availabilityZones: zones });
+  const template = Template.fromStack(stack);
+  const group = Object.values(template.findResources('AWS::CodeDeploy::DeploymentGroup'))[0];
+  expect(group.Properties.AlarmConfiguration.Alarms).toHaveLength(6);
+  const availabilityNames = service.alarms.zones.map((zone) => stack.resolve(zone.availabilityAlarm.alarmName));
+  expect(group.Properties.AlarmConfiguration.Alarms.map((a: { Name: unknown }) => a.Name)).toEqual(availabilityNames);
+  Annotations.fromStack(stack).hasWarning('/Stack/Service', Match.stringLikeRegexp('6 zones need 12 availability and latency alarms'));
 });
