@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeArcServer } from '../test/lambda/support/fake-arc-server';
 import { FakeCloudWatchServer } from '../test/lambda/support/fake-cloudwatch-server';
-import { AZ_ID_MAP, LB_ARN, alarmEvent, detectionTree } from '../test/lambda/support/fixtures';
+import { alarmEvent, detectionTree, localHandlerEnvironment } from '../test/lambda/support/fixtures';
 
 const EVENTS = 1000;
 const COLD_STARTS = 5;
@@ -24,20 +24,7 @@ async function measureDecisions(): Promise<{ p50: number; p99: number; counts: R
   const cloudwatch = await FakeCloudWatchServer.start();
   const tree = detectionTree(['us-east-1a']);
   cloudwatch.setAlarms(tree.metric, tree.composite);
-  const env: Record<string, string> = {
-    AWS_ACCESS_KEY_ID: arc.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: arc.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-    AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: arc.endpoint,
-    MANAGED_LOAD_BALANCER_ARNS: JSON.stringify([LB_ARN]),
-    AZ_ID_MAP: JSON.stringify(AZ_ID_MAP),
-    SHIFT_EXPIRES_IN: '30m',
-    END_SHIFT_ON_RECOVERY: 'true',
-    DRY_RUN: 'false',
-    METRICS_NAMESPACE: 'CdkAzi/ZonalShift',
-  };
+  const env = localHandlerEnvironment(arc, cloudwatch);
   const saved: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
     saved[key] = process.env[key];

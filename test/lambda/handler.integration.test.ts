@@ -2,7 +2,7 @@ import http = require('node:http');
 import https = require('node:https');
 import { FakeArcServer } from './support/fake-arc-server';
 import { FakeCloudWatchServer } from './support/fake-cloudwatch-server';
-import { AZ_ID_MAP, LB_ARN, LB_DIM, alarmEvent, compositeAlarm, detectionTree, metricAlarm } from './support/fixtures';
+import { LB_ARN, LB_DIM, alarmEvent, compositeAlarm, detectionTree, localHandlerEnvironment, metricAlarm } from './support/fixtures';
 
 type Handler = (event: unknown) => Promise<{ decision: string; reason: string; zonalShiftId?: string }>;
 
@@ -20,22 +20,7 @@ let logLines: string[];
 
 /** A fresh copy of the real handler module, as in a new Lambda container. */
 function loadHandler(env: Record<string, string | undefined> = {}): Handler {
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: arc.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: arc.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/nonexistent/config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
-    AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: arc.endpoint,
-    MANAGED_LOAD_BALANCER_ARNS: JSON.stringify([LB_ARN]),
-    AZ_ID_MAP: JSON.stringify(AZ_ID_MAP),
-    SHIFT_EXPIRES_IN: '30m',
-    END_SHIFT_ON_RECOVERY: 'true',
-    DRY_RUN: 'false',
-    METRICS_NAMESPACE: 'CdkAzi/ZonalShift',
-  });
+  Object.assign(process.env, localHandlerEnvironment(arc, cloudwatch));
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) {
       delete process.env[key];

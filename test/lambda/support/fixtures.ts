@@ -107,3 +107,29 @@ export function alarmEvent(name: string, state: AlarmStateValue, opts: { previou
     },
   };
 }
+
+/**
+ * The environment under which the real handler reaches only the local ARC and CloudWatch servers:
+ * static test credentials, no instance metadata, endpoint overrides, and the construct's settings.
+ */
+export function localHandlerEnvironment(
+  arc: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly endpoint: string },
+  cloudwatch: { readonly endpoint: string },
+): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: arc.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: arc.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: '/nonexistent/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+    AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: arc.endpoint,
+    MANAGED_LOAD_BALANCER_ARNS: JSON.stringify([LB_ARN]),
+    AZ_ID_MAP: JSON.stringify(AZ_ID_MAP),
+    SHIFT_EXPIRES_IN: '30m',
+    END_SHIFT_ON_RECOVERY: 'true',
+    DRY_RUN: 'false',
+    METRICS_NAMESPACE: 'CdkAzi/ZonalShift',
+  };
+}
