@@ -4,6 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { worstCaseTimeToAlarm } from './private/alarm-timing';
 import { ZonalMetrics } from './private/zonal-metrics';
+import { requireDistinctZones } from './private/validation';
 
 /**
  * Properties of `ZonalAlarms`.
@@ -412,15 +413,8 @@ function alarmNameLengthBound(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlar
 }
 
 function validateZones(zones: string[]): void {
-  if (zones.length < 2) {
-    throw new Error(`availabilityZones has ${zones.length} entries (${zones.join(', ')}); zonal isolation needs at least 2 AZs. Pass two or more AZ names.`);
-  }
-  const seen = new Set<string>();
+  requireDistinctZones(zones, 'availabilityZones');
   for (const az of zones) {
-    if (seen.has(az)) {
-      throw new Error(`availabilityZones lists '${az}' more than once; list each AZ name once.`);
-    }
-    seen.add(az);
     if (!Token.isUnresolved(az) && AZ_ID_PATTERN.test(az)) {
       throw new Error(`availabilityZones entry '${az}' looks like an AZ ID; ALB metrics carry the AZ name (e.g. 'us-east-1a'). Pass AZ names.`);
     }

@@ -336,7 +336,7 @@ describe('lookups', () => {
 
 describe('validation', () => {
   test.each<[string, Partial<ZonalAlarmsProps>, RegExp]>([
-    ['one AZ', { availabilityZones: ['us-east-1a'] }, /at least 2 AZs/],
+    ['one AZ', { availabilityZones: ['us-east-1a'] }, /at least 2 Availability Zones, got 1/],
     ['duplicate AZ', { availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1a'] }, /'us-east-1a' more than once/],
     ['AZ ID instead of name', { availabilityZones: ['use1-az1', 'use1-az2'] }, /'use1-az1' looks like an AZ ID/],
     ['fault rate 0', { faultRateThresholdPercent: 0 }, /faultRateThresholdPercent is 0; .*\(0, 100\]/],

@@ -12,6 +12,15 @@ export function validateAvailabilityZones(zones: string[], propName: string): st
       'of them are unresolved tokens. Pass the names explicitly, or give the stack an account and region so the ' +
       'zones can be looked up (and commit cdk.context.json).');
   }
+  requireDistinctZones(zones, propName);
+  return [...zones];
+}
+
+/**
+ * Checks that a list of Availability Zones names at least two, each once. Tokens count as names,
+ * for callers that accept zones known only at deploy time.
+ */
+export function requireDistinctZones(zones: string[], propName: string): void {
   if (zones.length < 2) {
     throw new Error(
       `${propName} must name at least 2 Availability Zones, got ${zones.length} (${zones.join(', ') || 'none'}). ` +
@@ -24,5 +33,4 @@ export function validateAvailabilityZones(zones: string[], propName: string): st
     }
     seen.add(zone);
   }
-  return [...zones];
 }
