@@ -714,8 +714,8 @@ function bakeMinutes(name: string, given: Duration | undefined, defaultMinutes: 
   if (minutes < minimum) {
     throw new Error(
       `${name} of ${given.toHumanString()} is shorter than the alarms need: alarmDetectionTime of ` +
-      `${detection.toHumanString()} rounded up to whole minutes, plus one minute, is ${describeMinutes(minimum)}. ` +
-      `The next wave would start before a bad wave can be noticed. Fix: set ${name} to at least ${describeMinutes(minimum)}.`);
+      `${detection.toHumanString()} rounded up to whole minutes, plus one minute, is ${minimum} minutes. ` +
+      `The next wave would start before a bad wave can be noticed. Fix: set ${name} to at least ${minimum} minutes.`);
   }
   return minutes;
 }

@@ -211,7 +211,7 @@ describe('WavePlan examples', () => {
     expect(slow.waves.map((w) => w.bake.toMinutes())).toEqual([91, 91, 91]);
     expect(slow.minimumBake.toMinutes()).toBe(91);
     expect(() => new WavePlan({ locations, alarmDetectionTime: Duration.minutes(90), bake: Duration.minutes(30) }))
-      .toThrow(/bake of 30 minutes is shorter than the alarms need.*91 min/);
+      .toThrow(/bake of 30 minutes is shorter than the alarms need.*is 91 minutes.*at least 91 minutes/);
   });
 
   test('the Markdown table has a row per wave with members and bake', () => {
