@@ -171,6 +171,24 @@ export interface ZonalFleetProps {
    * @default 1
    */
   readonly unhealthyStateRoutingMinimumHealthyTargetCount?: number;
+
+  /**
+   * Add a one-box Auto Scaling group: exactly one instance, in one zone, registered in the same
+   * target group as the zone's own group. A deployment pipeline deploys a new revision to this
+   * one host first (the one-box wave), so a bad change meets a small share of production traffic.
+   *
+   * The host adds to its zone's capacity; it is not counted in `minCapacityPerZone`.
+   *
+   * @default false
+   */
+  readonly oneBox?: boolean;
+
+  /**
+   * The zone of the one-box group. Must be one of `availabilityZones`. Only with `oneBox`.
+   *
+   * @default - the first of `availabilityZones`
+   */
+  readonly oneBoxAvailabilityZone?: string;
 }
 
 /**
@@ -212,6 +230,13 @@ export class ZonalFleet extends Construct {
   public readonly instanceSecurityGroup: ec2.ISecurityGroup;
   /** The minimum number of instances in each zone. */
   public readonly minCapacityPerZone: number;
+  /**
+   * The one-box Auto Scaling group (one instance, in `oneBoxAvailabilityZone`), registered in
+   * `targetGroup`; only with the `oneBox` prop.
+   */
+  public readonly oneBoxGroup?: autoscaling.AutoScalingGroup;
+  /** The zone of the one-box group; only with the `oneBox` prop. */
+  public readonly oneBoxAvailabilityZone?: string;
 
   constructor(scope: Construct, id: string, props: ZonalFleetProps = {}) {
     super(scope, id);
@@ -323,6 +348,62 @@ export class ZonalFleet extends Construct {
       autoScalingGroup.attachToApplicationTargetGroup(this.targetGroup);
       return { availabilityZone, autoScalingGroup };
     });
+
+    if (props.oneBox) {
+      this.oneBoxAvailabilityZone = this.resolveOneBoxZone(props.oneBoxAvailabilityZone);
+      this.oneBoxGroup = this.addOneBoxGroup(this.oneBoxAvailabilityZone, instanceSubnets, {
+        machineImage, instanceType, instanceProfile, userData: props.userData,
+      });
+    } else if (props.oneBoxAvailabilityZone !== undefined) {
+      throw new Error(`oneBoxAvailabilityZone is '${props.oneBoxAvailabilityZone}' but oneBox is off; set oneBox: true or drop oneBoxAvailabilityZone.`);
+    }
+  }
+
+  private resolveOneBoxZone(requested: string | undefined): string {
+    const zone = requested ?? this.availabilityZones[0];
+    if (!this.availabilityZones.includes(zone)) {
+      throw new Error(`oneBoxAvailabilityZone '${zone}' is not one of the fleet's zones (${this.availabilityZones.join(', ')}); pick one of them.`);
+    }
+    return zone;
+  }
+
+  /**
+   * One instance in one zone, in the shared target group: the one-box host. Its own launch
+   * template and user data copy, so additions to it stay on the one-box host.
+   */
+  private addOneBoxGroup(zone: string, instanceSubnets: ec2.SubnetSelection, options: {
+    machineImage: ec2.IMachineImage;
+    instanceType: ec2.InstanceType;
+    instanceProfile: iam.IInstanceProfile;
+    userData?: ec2.UserData;
+  }): autoscaling.AutoScalingGroup {
+    const scope = new Construct(this, 'OneBox');
+    const userData = ec2.UserData.forLinux();
+    if (options.userData) {
+      userData.addCommands(options.userData.render());
+    }
+    const launchTemplate = new ec2.LaunchTemplate(scope, 'LaunchTemplate', {
+      machineImage: options.machineImage,
+      instanceType: options.instanceType,
+      userData,
+      instanceProfile: options.instanceProfile,
+      securityGroup: this.instanceSecurityGroup,
+      requireImdsv2: true,
+    });
+    const group = new autoscaling.AutoScalingGroup(scope, 'Group', {
+      vpc: this.vpc,
+      vpcSubnets: { ...instanceSubnets, availabilityZones: [zone] },
+      launchTemplate,
+      minCapacity: 1,
+      maxCapacity: 1,
+      desiredCapacity: 1,
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: Duration.minutes(5),
+      }),
+    });
+    group.attachToApplicationTargetGroup(this.targetGroup);
+    return group;
   }
 
   /** The Auto Scaling groups, one per zone, in the order of `availabilityZones`. */

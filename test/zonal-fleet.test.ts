@@ -252,3 +252,43 @@ describe('validation', () => {
     expect(() => new ZonalFleet(stack, 'Fleet')).toThrow(/concrete Availability Zone names/);
   });
 });
+
+describe('one-box group', () => {
+  test('is off by default', () => {
+    const { fleet, template } = synthFleet();
+    expect(fleet.oneBoxGroup).toBeUndefined();
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', ZONES.length);
+  });
+
+  test('runs exactly one instance, in the first zone, registered in the one target group', () => {
+    const { stack, fleet, template } = synthFleet({ oneBox: true });
+    expect(fleet.oneBoxAvailabilityZone).toBe('us-east-1a');
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', ZONES.length + 1);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    const oneBox = template.findResources('AWS::AutoScaling::AutoScalingGroup', {
+      Properties: { MinSize: '1', MaxSize: '1', DesiredCapacity: '1' },
+    });
+    expect(Object.keys(oneBox)).toEqual([stack.getLogicalId(fleet.oneBoxGroup!.node.defaultChild as any)]);
+    const props = Object.values(oneBox)[0].Properties;
+    expect(props.TargetGroupARNs).toEqual([{ Ref: stack.getLogicalId(fleet.targetGroup.node.defaultChild as any) }]);
+    const zoneOfSubnet = new Map<string, string>();
+    for (const [zone, ids] of subnetsByZone(template)) {
+      ids.forEach((id) => zoneOfSubnet.set(id, zone));
+    }
+    const zones = new Set((props.VPCZoneIdentifier as Array<{ Ref: string }>).map((ref) => zoneOfSubnet.get(ref.Ref)));
+    expect([...zones]).toEqual(['us-east-1a']);
+  });
+
+  test('goes to the zone given, and keeps the zonal groups as they were', () => {
+    const { fleet } = synthFleet({ oneBox: true, oneBoxAvailabilityZone: 'us-east-1c' });
+    expect(fleet.oneBoxAvailabilityZone).toBe('us-east-1c');
+    expect(fleet.autoScalingGroups).toHaveLength(ZONES.length);
+    expect(fleet.autoScalingGroups).not.toContain(fleet.oneBoxGroup);
+  });
+
+  test('rejects a zone outside the fleet, and a zone without oneBox', () => {
+    expect(() => synthFleet({ oneBox: true, oneBoxAvailabilityZone: 'us-east-1d' }))
+      .toThrow(/oneBoxAvailabilityZone 'us-east-1d' is not one of the fleet's zones \(us-east-1a, us-east-1b, us-east-1c\)/);
+    expect(() => synthFleet({ oneBoxAvailabilityZone: 'us-east-1a' })).toThrow(/oneBox is off; set oneBox: true/);
+  });
+});
