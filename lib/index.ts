@@ -6,3 +6,5 @@ export * from './zonal-dashboard';
 export * from './az-independent-service';
 export * from './wave-plan';
 export * from './service-records';
+export * from './deployment-pipeline';
+export * from './one-box-deployment';
