@@ -109,6 +109,17 @@ export interface DeploymentPipelineProps {
   readonly pipelineName?: string;
 
   /**
+   * The pipeline's artifact bucket in its own Region. The CodeDeploy actions let the deployment
+   * groups' instances read it; when those groups are in other stacks of the pipeline's Region,
+   * put the bucket in a stack of its own that both depend on, or the stacks depend on each other.
+   * Not together with `crossRegionReplicationBuckets`, whose entry for the pipeline's Region is
+   * the artifact bucket.
+   *
+   * @default - a new bucket in the pipeline's stack
+   */
+  readonly artifactBucket?: s3.IBucket;
+
+  /**
    * Artifact buckets per Region for cross-Region actions.
    *
    * @default - aws-cdk-lib creates one in each other Region (in the stack of the action's
@@ -181,6 +192,7 @@ export class DeploymentPipeline extends Construct {
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
       pipelineName: props.pipelineName,
+      artifactBucket: props.artifactBucket,
       // Same account everywhere: S3-managed encryption, no KMS keys to pay for.
       crossAccountKeys: false,
       crossRegionReplicationBuckets: props.crossRegionReplicationBuckets,

@@ -283,11 +283,15 @@ export class WavePlan {
   /** The shortest bake any wave may have: the alarm detection time, whole minutes, plus one. */
   public readonly minimumBake: Duration;
 
+  /** The alarms' detection time the bakes were checked against. */
+  public readonly alarmDetectionTime: Duration;
+
   constructor(props: WavePlanProps) {
     const locations = normalizeLocations(props.locations);
     const classes = normalizeClasses(props.trafficClasses);
     const minimumMinutes = minimumBakeMinutes(props.alarmDetectionTime);
     this.minimumBake = Duration.minutes(minimumMinutes);
+    this.alarmDetectionTime = props.alarmDetectionTime;
 
     const earlyWaves = wholeNumber('earlyWaves', props.earlyWaves ?? 3, 0);
     const minWavesPerStripe = wholeNumber('minWavesPerStripe', props.minWavesPerStripe ?? 2, 1);

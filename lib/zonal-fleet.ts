@@ -396,7 +396,6 @@ export class ZonalFleet extends Construct {
       launchTemplate,
       minCapacity: 1,
       maxCapacity: 1,
-      desiredCapacity: 1,
       healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: Duration.minutes(5),
