@@ -526,9 +526,20 @@ function planProductionWaves(locations: Loc[], trafficClass: TrafficClass, optio
       if (queue.stripe !== undefined) {
         parts.push(`stripe ${queue.stripe} only, its wave ${queue.waves} (at most ${queue.cap} of its ${queue.total} locations per wave)`);
       }
-      parts.push(`${picked.length} location${picked.length === 1 ? '' : 's'}, growing`);
+      const size = `${picked.length} location${picked.length === 1 ? '' : 's'}`;
+      parts.push(picked.length < target
+        ? `${size} of a target of ${target} (geographic diversity held the rest back)`
+        : `${size}, the size target of ${queue.stripe !== undefined ? `stripe ${queue.stripe}'s` : 'the fleet\'s'} wave ${queue.waves} (waves grow by ${options.growthFactor}x)`);
       if (options.geographicDiversity) {
-        parts.push(`geographies ${[...new Set(picked.map((loc) => loc.geography))].sort().join(', ')} each keep a location outside the wave`);
+        const geographies = [...new Set(picked.map((loc) => loc.geography))].sort();
+        const kept = geographies.filter((geo) => (options.geographySizes.get(geo) ?? 1) >= 2);
+        const alone = geographies.filter((geo) => (options.geographySizes.get(geo) ?? 1) < 2);
+        if (kept.length > 0) {
+          parts.push(`${kept.join(', ')} keep${kept.length === 1 ? 's' : ''} a location outside the wave`);
+        }
+        if (alone.length > 0) {
+          parts.push(`${alone.join(', ')} ${alone.length === 1 ? 'has' : 'have'} only this location`);
+        }
       }
       if (picked.some((loc) => loc.availabilityZones.length > 0)) {
         parts.push('one AZ at a time inside each Region');
