@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { WAVES_LOCATIONS, WaveServiceStack, buildWavesApp, wavesPlan } from '../examples/waves-app';
@@ -73,5 +75,11 @@ describe('multi-Region waves reference app', () => {
     // The regional alarm and the three isolated-impact alarms, any of them.
     expect(rule.match(/ALARM\(/g)).toHaveLength(4);
     expect(rule.match(/ OR /g)).toHaveLength(3);
+  });
+
+  test('the README prints the planner\'s own output for this plan', () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const printed = /<!-- waves-plan:start -->\n([\s\S]*?)<!-- waves-plan:end -->/.exec(readme);
+    expect(printed?.[1]).toBe(wavesPlan().toMarkdown());
   });
 });
