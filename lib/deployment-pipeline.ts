@@ -129,8 +129,11 @@ export interface DeploymentPipelineProps {
 
   /**
    * The longest wait time one CloudWatchAlarm rule may be given. AWS's rule reference documents
-   * no upper limit for `WaitTime`; set this if your account rejects long waits, and a plan whose
-   * bake exceeds it fails synthesis instead of baking shorter than planned.
+   * no upper limit for `WaitTime`. When a wave bakes longer than this, the wave's stage watches
+   * its alarms for this long (rolling the stage back on ALARM), and bake stages after it watch
+   * the same alarms for the rest: each holds one S3 deploy action that records the revision
+   * under `baked/<wave>/` in the artifact bucket, and fails the pipeline run on ALARM, so the
+   * next wave never starts (the wave itself is not rolled back by a later bake stage).
    *
    * @default - no limit: each rule waits the wave's full bake
    */
@@ -166,7 +169,7 @@ export class DeploymentPipeline extends Construct {
     if (props.sourceAction !== undefined && (props.sourceBucket !== undefined || props.sourceObjectKey !== undefined)) {
       throw new Error('sourceBucket and sourceObjectKey configure the default S3 source; with a sourceAction, drop them.');
     }
-    const maxWaitMinutes = props.maxRuleWaitTime === undefined ? undefined : props.maxRuleWaitTime.toMinutes();
+    const maxWaitMinutes = props.maxRuleWaitTime === undefined ? undefined : props.maxRuleWaitTime.toMinutes({ integral: false });
     const targets = indexTargets(props.targets);
 
     let sourceAction = props.sourceAction;
@@ -245,11 +248,10 @@ export class DeploymentPipeline extends Construct {
         'actions. Fix: plan smaller waves (a lower growthFactor or firstWaveSize).');
     }
     const bakeMinutes = wave.bake.toMinutes();
-    if (maxWaitMinutes !== undefined && bakeMinutes > maxWaitMinutes) {
-      throw new Error(
-        `Wave ${wave.name} bakes ${bakeMinutes} minutes, longer than maxRuleWaitTime (${maxWaitMinutes} minutes). ` +
-        'Fix: lower the plan\'s earlyBake or bake to at most maxRuleWaitTime, or raise maxRuleWaitTime.');
+    if (maxWaitMinutes !== undefined && (!Number.isInteger(maxWaitMinutes) || maxWaitMinutes < 1)) {
+      throw new Error(`maxRuleWaitTime must be a whole number of minutes, at least 1, got ${maxWaitMinutes}.`);
     }
+    const waits = splitBake(bakeMinutes, maxWaitMinutes);
 
     const stageActions: codepipeline.IAction[] = [];
     const alarms: Array<{ alarm: cloudwatch.IAlarm; member: WaveMember }> = [];
@@ -291,28 +293,59 @@ export class DeploymentPipeline extends Construct {
         `alarms (cloudwatch.AlarmRule.anyOf), or plan smaller waves (locations: ${wave.members.map((m) => m.location).join(', ')}).`);
     }
 
-    const ruleNames = new Set<string>();
-    const rules = alarms.map(({ alarm, member }) => new codepipeline.Rule({
-      name: uniqueName(stageName(`${member.location}-alarm`), ruleNames),
-      provider: 'CloudWatchAlarm',
-      version: '1',
-      region: alarmRegion(alarm, Stack.of(this).region),
-      configuration: {
-        AlarmName: alarm.alarmName,
-        AlarmStates: 'ALARM',
-        WaitTime: String(bakeMinutes),
-      },
-    }));
+    const rulesFor = (minutes: number) => {
+      const ruleNames = new Set<string>();
+      return alarms.map(({ alarm, member }) => new codepipeline.Rule({
+        name: uniqueName(stageName(`${member.location}-alarm`), ruleNames),
+        provider: 'CloudWatchAlarm',
+        version: '1',
+        region: alarmRegion(alarm, Stack.of(this).region),
+        configuration: {
+          AlarmName: alarm.alarmName,
+          AlarmStates: 'ALARM',
+          WaitTime: String(minutes),
+        },
+      }));
+    };
 
     this.pipeline.addStage({
       stageName: wave.name,
       actions: stageActions,
-      onSuccess: { conditions: [{ result: codepipeline.Result.ROLLBACK, rules }] },
+      onSuccess: { conditions: [{ result: codepipeline.Result.ROLLBACK, rules: rulesFor(waits[0]) }] },
       onFailure: { result: codepipeline.Result.ROLLBACK },
     });
     this.stageNames.push(wave.name);
-    return rules.length;
+
+    // The rest of a bake longer than one rule may wait: stages that watch the same alarms.
+    waits.slice(1).forEach((minutes, index) => {
+      const bakeStageName = stageName(`${wave.name}-Bake-${index + 2}`);
+      this.pipeline.addStage({
+        stageName: bakeStageName,
+        actions: [new actions.S3DeployAction({
+          actionName: 'RecordBakedRevision',
+          bucket: this.pipeline.artifactBucket,
+          objectKey: `baked/${wave.name}/part-${index + 2}`,
+          extract: false,
+          input: revision,
+        })],
+        onSuccess: { conditions: [{ result: codepipeline.Result.FAIL, rules: rulesFor(minutes) }] },
+      });
+      this.stageNames.push(bakeStageName);
+    });
+    return alarms.length;
   }
+}
+
+/** A bake in rule-sized waits: the whole bake, or chunks of at most `max` minutes. */
+function splitBake(total: number, max: number | undefined): number[] {
+  if (max === undefined || total <= max) {
+    return [total];
+  }
+  const waits: number[] = [];
+  for (let left = total; left > 0; left -= max) {
+    waits.push(Math.min(left, max));
+  }
+  return waits;
 }
 
 function indexTargets(targets: WaveTarget[]): Map<string, WaveTarget> {

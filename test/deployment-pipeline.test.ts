@@ -155,6 +155,31 @@ test('no approval stage by default', () => {
   expect(stages(template).map((stage) => stage.Name)).not.toContain('ApproveProduction');
 });
 
+test('a bake longer than maxRuleWaitTime continues in bake stages that watch the same alarms', () => {
+  const f = fixture();
+  const wavePlan = plan({ earlyWaves: 1 });
+  const { template } = build(f, { maxRuleWaitTime: Duration.hours(10) }, wavePlan);
+  const rendered = stages(template);
+  const byName = new Map(rendered.map((stage: any) => [stage.Name, stage]));
+  // Production-1 bakes 24 h: 600 + 600 + 240 minutes.
+  const names = rendered.map((stage: any) => stage.Name);
+  expect(names.slice(1, 4)).toEqual(['Production-1', 'Production-1-Bake-2', 'Production-1-Bake-3']);
+  const waits = ['Production-1', 'Production-1-Bake-2', 'Production-1-Bake-3']
+    .map((name) => (byName.get(name) as any).OnSuccess.Conditions[0].Rules[0].Configuration.WaitTime);
+  expect(waits).toEqual(['600', '600', '240']);
+  const bakeStage = byName.get('Production-1-Bake-2') as any;
+  expect(bakeStage.OnSuccess.Conditions[0].Result).toBe('FAIL');
+  expect(bakeStage.OnSuccess.Conditions[0].Rules[0].Region).toBe('us-west-2');
+  expect(bakeStage.Actions).toEqual([expect.objectContaining({
+    ActionTypeId: expect.objectContaining({ Category: 'Deploy', Provider: 'S3' }),
+    Configuration: expect.objectContaining({ ObjectKey: 'baked/Production-1/part-2', Extract: 'false' }),
+  })]);
+  // The wave's own stage still rolls back on ALARM; a 1-hour wave needs no bake stage.
+  expect((byName.get('Production-1') as any).OnSuccess.Conditions[0].Result).toBe('ROLLBACK');
+  expect(names.slice(4)).toEqual(wavePlan.waves.slice(1).map((wave) => wave.name));
+  expect(wavePlan.waves.slice(1).every((wave) => wave.bake.toMinutes() === 60)).toBe(true);
+});
+
 describe('errors name the wave and the fix', () => {
   test('a location of the plan without a target', () => {
     const f = fixture(['us-east-1', 'us-west-2']);
@@ -188,9 +213,8 @@ describe('errors name the wave and the fix', () => {
     expect(() => new DeploymentPipeline(f.pipelineStack, 'Waves', { plan: plan(), targets })).toThrow(/has no alarms/);
   });
 
-  test('a bake longer than maxRuleWaitTime', () => {
-    expect(() => build(fixture(), { maxRuleWaitTime: Duration.hours(3) }))
-      .toThrow(/Production-1 bakes 1440 minutes, longer than maxRuleWaitTime \(180 minutes\)/);
+  test('a maxRuleWaitTime that is not whole minutes', () => {
+    expect(() => build(fixture(), { maxRuleWaitTime: Duration.seconds(90) })).toThrow(/maxRuleWaitTime must be a whole number of minutes, at least 1, got 1.5/);
   });
 
   test('sourceAction without sourceOutput', () => {
