@@ -129,6 +129,25 @@ describe('WavePlan rules over random fleets', () => {
     }), runs);
   });
 
+  test('later waves grow: within a stripe, a wave is never smaller than the one before, except the last or one held back for diversity', () => {
+    fc.assert(fc.property(fleetArb, (fleet) => {
+      const plan = new WavePlan(buildProps(fleet));
+      for (const trafficClass of fleet.classes) {
+        const stripes = new Set(plan.waves.map((w) => w.stripe));
+        for (const stripe of stripes) {
+          const sequence = plan.waves.filter((w) => w.stage === DeploymentStage.PRODUCTION && !w.oneBox &&
+            w.trafficClass === trafficClass.name && w.stripe === stripe);
+          sequence.forEach((wave, index) => {
+            if (index === 0 || index === sequence.length - 1 || wave.reason.includes('held the rest back')) {
+              return;
+            }
+            expect(wave.members.length).toBeGreaterThanOrEqual(sequence[index - 1].members.length);
+          });
+        }
+      }
+    }), runs);
+  });
+
   test('traffic classes deploy in priority order, lowest first, within each stage', () => {
     fc.assert(fc.property(fleetArb, (fleet) => {
       const priority = new Map<string, number>(fleet.classes.map((c) => [c.name, c.priority]));
