@@ -5,3 +5,4 @@ export * from './zonal-alarms';
 export * from './zonal-dashboard';
 export * from './az-independent-service';
 export * from './zonal-autoshift';
+export * from './zonal-data-tier';
