@@ -8,3 +8,5 @@ export * from './wave-plan';
 export * from './service-records';
 export * from './deployment-pipeline';
 export * from './one-box-deployment';
+export * from './zonal-autoshift';
+export * from './zonal-data-tier';
