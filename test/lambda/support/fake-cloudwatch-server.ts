@@ -22,7 +22,7 @@ const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
 /**
  * CloudWatch DescribeAlarms over AWS JSON 1.0 on 127.0.0.1, answering from a fixture set of
- * metric and composite alarms (in the SDK's shapes).
+ * metric and composite alarms (in the SDK's shapes), with their state timestamps, counting calls.
  */
 export class FakeCloudWatchServer {
   static async start(): Promise<FakeCloudWatchServer> {
@@ -56,6 +56,27 @@ export class FakeCloudWatchServer {
   setAlarms(metric: MetricAlarm[], composite: CompositeAlarm[] = []): void {
     this.metricAlarms.splice(0, this.metricAlarms.length, ...metric);
     this.compositeAlarms.splice(0, this.compositeAlarms.length, ...composite);
+  }
+
+  /** DescribeAlarms requests received (each one an AWS call). */
+  get describeAlarmsCalls(): number {
+    return this.requests.filter((request) => request.target === `${TARGET_PREFIX}DescribeAlarms`).length;
+  }
+
+  /**
+   * Sets an alarm's state as CloudWatch would: `StateUpdatedTimestamp` always moves to `at`,
+   * `StateTransitionedTimestamp` only when the state value changes.
+   */
+  setState(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', at: Date): void {
+    const alarm = [...this.metricAlarms, ...this.compositeAlarms].find((candidate) => candidate.AlarmName === name);
+    if (!alarm) {
+      throw new Error(`no alarm ${name} in the fake`);
+    }
+    if (alarm.StateValue !== state || alarm.StateTransitionedTimestamp === undefined) {
+      alarm.StateTransitionedTimestamp = at;
+    }
+    alarm.StateValue = state;
+    alarm.StateUpdatedTimestamp = at;
   }
 
   close(): Promise<void> {
@@ -95,8 +116,8 @@ export class FakeCloudWatchServer {
     const size = Math.min(this.pageSize, typeof body.MaxRecords === 'number' ? body.MaxRecords : 50);
     const page = all.slice(start, start + size);
     const out: Record<string, unknown> = {
-      MetricAlarms: page.filter(([kind]) => kind === 'metric').map(([, alarm]) => alarm),
-      CompositeAlarms: page.filter(([kind]) => kind === 'composite').map(([, alarm]) => alarm),
+      MetricAlarms: page.filter(([kind]) => kind === 'metric').map(([, alarm]) => wire(alarm)),
+      CompositeAlarms: page.filter(([kind]) => kind === 'composite').map(([, alarm]) => wire(alarm)),
     };
     if (start + size < all.length) {
       out.NextToken = String(start + size);
@@ -112,4 +133,15 @@ export class FakeCloudWatchServer {
     });
     res.end(JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message }));
   }
+}
+
+/** AWS JSON 1.0 sends timestamps as epoch seconds. */
+function wire(alarm: MetricAlarm | CompositeAlarm): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...alarm };
+  for (const [key, value] of Object.entries(out)) {
+    if (value instanceof Date) {
+      out[key] = value.getTime() / 1000;
+    }
+  }
+  return out;
 }
