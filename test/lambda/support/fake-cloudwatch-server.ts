@@ -35,6 +35,8 @@ export class FakeCloudWatchServer {
   readonly compositeAlarms: CompositeAlarm[] = [];
   readonly requests: CloudWatchRequest[] = [];
   readonly faults: CloudWatchFault[] = [];
+  /** Runs when a request arrives, before it is answered (to change the world in a race). */
+  onRequest?: (target: string) => void;
   /** Largest page the fake returns, whatever MaxRecords says. */
   pageSize = 100;
   private readonly server: http.Server;
@@ -98,6 +100,7 @@ export class FakeCloudWatchServer {
     if (target !== `${TARGET_PREFIX}DescribeAlarms`) {
       return this.error(res, 400, 'InvalidAction', `unsupported target ${target}`);
     }
+    this.onRequest?.(target);
     const fault = this.faults.shift();
     if (fault) {
       return this.error(res, fault.status, fault.code, `injected ${fault.code}`);
