@@ -2,6 +2,7 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import {
   Annotations,
+  CfnElement,
   Duration,
   Lazy,
   RemovalPolicy,
@@ -435,11 +436,17 @@ export class ZonalShiftResponder extends Construct {
    */
   private renderConfig(settings: { expiresIn: string; recoverySeconds: number; dryRun: boolean; zoneIds: Record<string, string> },
     render: (value: string, kind: 'alarm' | 'arn' | 'zoneId') => string): Record<string, unknown> {
+    // Deduplicated by the name itself (several tokens may render to stand-ins that look alike).
+    const keys: string[] = [];
     const names: string[] = [];
     const indexOf = (alarm: cloudwatch.IAlarm): number => {
-      const name = render(alarmNameAtSynthesis(alarm), 'alarm');
-      const known = names.indexOf(name);
-      return known >= 0 ? known : names.push(name) - 1;
+      const key = alarmNameAtSynthesis(alarm);
+      const known = keys.indexOf(key);
+      if (known >= 0) {
+        return known;
+      }
+      keys.push(key);
+      return names.push(render(key, 'alarm')) - 1;
     };
     const alarms = this.wirings.map((wired) => ({
       alarm: indexOf(wired.alarm),
@@ -485,7 +492,7 @@ export class ZonalShiftResponder extends Construct {
     const sizing = this.renderConfig({
       ...settings,
       zoneIds: Object.fromEntries(settings.zones.map((zone) => [zone, 'x'.repeat(ESTIMATED_ZONE_ID_LENGTH)])),
-    }, (value, kind) => (Token.isUnresolved(value) ? 'x'.repeat(this.estimatedLength(kind)) : value));
+    }, (value, kind) => (Token.isUnresolved(value) ? 'x'.repeat(this.estimatedLength(value, kind)) : value));
     const bytes = CONFIG_VARIABLE.length + Buffer.byteLength(JSON.stringify(sizing));
     if (bytes > MAX_ENVIRONMENT_BYTES) {
       errors.push(`the function's configuration needs about ${bytes} bytes of environment, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit. Give the alarms shorter names (alarmName), wire fewer alarms per responder, or split the load balancers over several responders.`);
@@ -494,19 +501,33 @@ export class ZonalShiftResponder extends Construct {
   }
 
   /** Estimated length of a value that is a token until deployment. */
-  private estimatedLength(kind: 'alarm' | 'arn' | 'zoneId'): number {
+  private estimatedLength(value: string, kind: 'alarm' | 'arn' | 'zoneId'): number {
     switch (kind) {
       case 'zoneId':
         return ESTIMATED_ZONE_ID_LENGTH;
       case 'arn':
         return ESTIMATED_LOAD_BALANCER_ARN_LENGTH;
-      case 'alarm': {
-        // CloudFormation names an alarm <stack name>-<logical id>-<13 random characters>.
-        const stack = Stack.of(this);
-        const stackName = Token.isUnresolved(stack.stackName) ? 64 : stack.stackName.length;
-        return Math.min(255, stackName + 1 + ESTIMATED_LOGICAL_ID_LENGTH + 1 + 13);
-      }
+      case 'alarm':
+        return this.estimatedAlarmNameLength(value);
     }
+  }
+
+  /**
+   * CloudFormation names an alarm without a name `<stack name>-<logical id>-<random suffix>`; the
+   * logical ID is known at synthesis when the alarm is in this app.
+   */
+  private estimatedAlarmNameLength(token: string): number {
+    const alarm = this.wirings.flatMap((wired) => [wired.alarm, ...wired.impaired, ...wired.others, ...wired.dims, ...wired.recovery])
+      .find((candidate) => candidate.alarmName === token);
+    const cfn = alarm?.node.defaultChild;
+    if (!(cfn instanceof CfnElement)) {
+      return MAX_ALARM_NAME_LENGTH;
+    }
+    const stack = Stack.of(cfn);
+    const stackName = Token.isUnresolved(stack.stackName) ? 128 : stack.stackName.length;
+    const logicalId: unknown = stack.resolve(cfn.logicalId);
+    const logicalIdLength = typeof logicalId === 'string' ? logicalId.length : MAX_ALARM_NAME_LENGTH;
+    return Math.min(MAX_ALARM_NAME_LENGTH, stackName + 1 + logicalIdLength + 1 + RANDOM_SUFFIX_LENGTH);
   }
 }
 
@@ -514,8 +535,10 @@ export class ZonalShiftResponder extends Construct {
 const ESTIMATED_ZONE_ID_LENGTH = 16;
 /** `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name up to 32>/<16 hex>`. */
 const ESTIMATED_LOAD_BALANCER_ARN_LENGTH = 130;
-/** Logical IDs of nested constructs are typically this long (path, then an 8-character hash). */
-const ESTIMATED_LOGICAL_ID_LENGTH = 60;
+/** CloudWatch's limit on an alarm name. */
+const MAX_ALARM_NAME_LENGTH = 255;
+/** The random suffix CloudFormation appends to the names it generates. */
+const RANDOM_SUFFIX_LENGTH = 13;
 
 /**
  * An alarm's name as a plain string when synthesis knows it: the name given, or the name

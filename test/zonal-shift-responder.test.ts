@@ -420,9 +420,28 @@ describe('configuration size', () => {
     expect(() => Template.fromStack(stack)).toThrow(/about \d+ bytes of environment, over Lambda's 4096-byte limit\. Give the alarms shorter names/);
   });
 
-  test('the reference wiring of three zones with generated metric alarm names fits', () => {
-    const { stack, responder } = newResponder();
-    const unnamed = ZONES.map((zone) => {
+  test('generated names are estimated from the stack name and logical ID: a long stack name does not fit', () => {
+    const stack = new Stack(new App(), 'S'.repeat(128), { env: { account: '111111111111', region: 'us-east-1' } });
+    const zones = ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `us-east-1${letter}`);
+    const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: zones });
+    const impaired = zones.map((zone) => new cloudwatch.CompositeAlarm(stack, `${zone}-imp`, { alarmRule: cloudwatch.AlarmRule.fromBoolean(false) }));
+    zones.forEach((zone, i) => {
+      const isolated = new cloudwatch.CompositeAlarm(stack, `${zone}-iso`, { alarmRule: cloudwatch.AlarmRule.fromBoolean(false) });
+      responder.respondTo(isolated, {
+        availabilityZone: zone,
+        impairedAlarm: impaired[i],
+        otherImpairedAlarms: impaired.filter((_, j) => j !== i),
+        dimensionAlarms: [metricAlarm(stack, `${zone}-d1`), metricAlarm(stack, `${zone}-d2`)],
+        recoveryAlarms: [metricAlarm(stack, `${zone}-p1`), metricAlarm(stack, `${zone}-p2`), metricAlarm(stack, `${zone}-p3`)],
+      });
+    });
+    expect(() => Template.fromStack(stack)).toThrow(/over Lambda's 4096-byte limit/);
+  });
+
+  test.each([3, 6])('%i zones with generated metric alarm names, two dimension and two probe alarms each, fit', (count) => {
+    const zones = ['a', 'b', 'c', 'd', 'e', 'f'].slice(0, count).map((letter) => `us-east-1${letter}`);
+    const { stack, responder } = newResponder({ availabilityZones: zones });
+    const unnamed = zones.map((zone) => {
       const availability = metricAlarm(stack, `${zone}-a`);
       const impaired = new cloudwatch.CompositeAlarm(stack, `${zone}-imp`, { alarmRule: cloudwatch.AlarmRule.fromAlarm(availability, cloudwatch.AlarmState.ALARM) });
       return { zone, availability, impaired, latency: metricAlarm(stack, `${zone}-l`), probe: metricAlarm(stack, `${zone}-p`), probeLatency: metricAlarm(stack, `${zone}-pl`) };
