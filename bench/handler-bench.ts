@@ -6,6 +6,9 @@ import { FakeArcServer } from '../test/lambda/support/fake-arc-server';
 import { FakeCloudWatchServer } from '../test/lambda/support/fake-cloudwatch-server';
 import { alarmEvent, detectionTree, localHandlerEnvironment } from '../test/lambda/support/fixtures';
 
+/** The most AWS calls the incident path may make (GetManagedResource, DescribeAlarms, one write). */
+const MAX_INCIDENT_CALLS = 3;
+
 const EVENTS = 1000;
 const COLD_STARTS = 5;
 const BUNDLE = join(__dirname, '..', 'assets', 'zonal-shift', 'index.js');
@@ -19,11 +22,13 @@ function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-async function measureDecisions(): Promise<{ p50: number; p99: number; counts: Record<string, number> }> {
+async function measureDecisions(): Promise<{ p50: number; p99: number; counts: Record<string, number>; calls: Record<string, number[]> }> {
   const arc = await FakeArcServer.start();
   const cloudwatch = await FakeCloudWatchServer.start();
   const tree = detectionTree(['us-east-1a']);
   cloudwatch.setAlarms(tree.metric, tree.composite);
+  // Half the events find the shift gone (a start), half find it fresh (nothing to do); a third
+  // of those with it near expiry (an extension).
   const env = localHandlerEnvironment(arc, cloudwatch);
   const saved: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
@@ -38,25 +43,32 @@ async function measureDecisions(): Promise<{ p50: number; p99: number; counts: R
         delete require.cache[key];
       }
     }
-    const { handler } = require('../lambda/zonal-shift/index') as { handler: (event: unknown) => Promise<{ decision: string }> };
+    const { handler } = require('../lambda/zonal-shift/index') as { handler: (event: unknown) => Promise<Array<{ decision: string }>> };
     const event = alarmEvent('us-east-1a-isolated', 'ALARM');
     const latencies: number[] = [];
     const counts: Record<string, number> = {};
+    const calls: Record<string, number[]> = {};
     process.stdout.write = (() => true) as typeof process.stdout.write;
     for (let i = 0; i < EVENTS; i++) {
       if (i % 2 === 0) {
         for (const shift of arc.shifts) {
           shift.status = 'CANCELED';
         }
+      } else if (i % 3 === 0) {
+        for (const shift of arc.activeShifts()) {
+          shift.expiryTime = arc.nowSeconds() + 60;
+        }
       }
+      const requestsBefore = arc.requests.length + cloudwatch.requests.length;
       const start = performance.now();
-      const decision = await handler(event);
+      const [decision] = await handler(event);
       latencies.push(performance.now() - start);
       counts[decision.decision] = (counts[decision.decision] ?? 0) + 1;
+      (calls[decision.decision] ??= []).push(arc.requests.length + cloudwatch.requests.length - requestsBefore);
     }
     process.stdout.write = writeStdout;
     latencies.sort((a, b) => a - b);
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), counts };
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), counts, calls };
   } finally {
     process.stdout.write = writeStdout;
     for (const [key, value] of Object.entries(saved)) {
@@ -89,6 +101,12 @@ export async function runHandlerBench(): Promise<void> {
   const mix = Object.entries(decisions.counts).map(([kind, count]) => `${kind} ${count}`).join(', ');
   console.log(`zonal-shift handler: ${EVENTS} events (${mix})`);
   console.log(`  decision latency p50 ${decisions.p50.toFixed(2)} ms, p99 ${decisions.p99.toFixed(2)} ms`);
+  const worst = Math.max(...Object.values(decisions.calls).flat());
+  const perKind = Object.entries(decisions.calls).map(([kind, counts]) => `${kind} ${Math.max(...counts)}`).join(', ');
+  console.log(`  AWS calls on the incident path: at most ${worst} per event (${perKind}); limit ${MAX_INCIDENT_CALLS}${worst > MAX_INCIDENT_CALLS ? ' EXCEEDED' : ''}`);
+  if (worst > MAX_INCIDENT_CALLS) {
+    process.exitCode = 1;
+  }
   if (!existsSync(BUNDLE)) {
     console.log(`  bundle ${BUNDLE} not found: run node scripts/bundle.mjs first`);
     return;

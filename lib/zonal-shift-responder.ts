@@ -2,13 +2,17 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import {
   Annotations,
+  CfnElement,
   Duration,
+  Lazy,
   RemovalPolicy,
   Stack,
   Token,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cw_actions,
   aws_elasticloadbalancingv2 as elbv2,
+  aws_events as events,
+  aws_events_targets as targets,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
@@ -22,6 +26,16 @@ import { validateAvailabilityZones } from './private/validation';
 const MAX_SHIFT_EXPIRY_HOURS = 72;
 /** The namespace of the decision metrics, unless the props name another. */
 const DEFAULT_METRICS_NAMESPACE = 'CdkAzi/ZonalShift';
+/** The one environment variable of the function: its whole configuration as JSON. */
+const CONFIG_VARIABLE = 'ZONAL_SHIFT_CONFIG';
+/** Lambda's limit on all environment variables together (names and values). */
+const MAX_ENVIRONMENT_BYTES = 4096;
+/** DescribeAlarms takes at most 100 names: the alarms of one zone must fit one call. */
+const MAX_ALARMS_PER_ZONE = 100;
+/** The function's timeout; the handler checks that its worst-case decision fits. */
+const FUNCTION_TIMEOUT = Duration.seconds(90);
+/** The fixed input of the reconcile schedule (the handler recognises exactly this). */
+const RECONCILE_INPUT = { source: 'cdk-azi.zonal-shift', action: 'reconcile' };
 /** Where the build puts the bundled handler. */
 const HANDLER_ASSET = join(__dirname, '..', 'assets', 'zonal-shift');
 
@@ -68,12 +82,31 @@ export interface ZonalShiftResponderProps {
   readonly shiftExpiresIn?: Duration;
 
   /**
-   * Whether the function also runs on the alarms' OK transition and cancels the shift it started,
-   * once that zone's own alarms have cleared. It never cancels a shift that a person started.
+   * Whether the function ends the shift it started once the zone has recovered: every wired alarm
+   * of the zone and its impaired alarm are OK, and every recovery alarm of the zone has been OK for
+   * `recoveryWindow`. Zones wired without recovery alarms are never ended by the function (the
+   * shift ends by expiry or by a person). It never cancels a shift that a person started.
    *
    * @default true
    */
   readonly endShiftOnRecovery?: boolean;
+
+  /**
+   * How long every recovery alarm of a zone must have been OK, continuously, before the function
+   * ends its shift away from that zone. Judged from each alarm's last state transition.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly recoveryWindow?: Duration;
+
+  /**
+   * How often the function re-decides every wired zone from the current state (level-triggered,
+   * so a lost alarm event, an expired shift or an ended recovery window is acted on within this).
+   * Whole minutes, at least one.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly reconcileInterval?: Duration;
 
   /**
    * Decide and log, but never call ARC to start, extend or cancel a shift.
@@ -98,13 +131,70 @@ export interface ZonalShiftResponderProps {
 }
 
 /**
+ * What the function needs to know about one isolated-impact alarm it responds to. Every alarm
+ * named here is read (one `DescribeAlarms` call per zone) before every write.
+ */
+export interface ZonalShiftAlarmOptions {
+  /**
+   * The Availability Zone (name) the alarm is about; one of the responder's `availabilityZones`.
+   */
+  readonly availabilityZone: string;
+
+  /**
+   * The load balancer to shift; one of the responder's `loadBalancers`.
+   *
+   * @default - the responder's only load balancer (an error when it has several)
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+
+  /** The zone's "impaired" alarm: the isolated-impact alarm's rule references it. */
+  readonly impairedAlarm: cloudwatch.IAlarm;
+
+  /**
+   * The other zones' "impaired" alarms: no shift starts while any of them is in ALARM (impact in
+   * two or more zones is regional, for people).
+   */
+  readonly otherImpairedAlarms: cloudwatch.IAlarm[];
+
+  /**
+   * The zone's metric alarms that carry `LoadBalancer` and `AvailabilityZone` dimensions. Before
+   * every write the function checks that their dimensions name this load balancer and zone, and
+   * refuses otherwise. Do not list alarms whose metrics read several zones (outlier alarms).
+   */
+  readonly dimensionAlarms: cloudwatch.IAlarm[];
+
+  /**
+   * Alarms that keep measuring the zone while traffic is shifted away (per-zone probes). The
+   * function ends its shift only after all of them have been OK for `recoveryWindow`;
+   * load-balancer metrics of a drained zone look healthy and are never enough.
+   *
+   * @default - none: the function never ends this zone's shift by itself
+   */
+  readonly recoveryAlarms?: cloudwatch.IAlarm[];
+}
+
+/** One wired alarm, as the construct keeps it until synthesis. */
+interface Wiring {
+  readonly alarm: cloudwatch.IAlarm;
+  readonly loadBalancerIndex: number;
+  readonly availabilityZone: string;
+  readonly impaired: cloudwatch.IAlarm[];
+  readonly others: cloudwatch.IAlarm[];
+  readonly dims: cloudwatch.IAlarm[];
+  readonly recovery: cloudwatch.IAlarm[];
+}
+
+/**
  * A Lambda function that answers an isolated-impact alarm by shifting the load balancer's traffic
  * away from the impaired zone with an ARC zonal shift, and ends that shift when the zone recovers.
  *
- * The function reads the alarm's definition (not the event) to find the load balancer and zone,
- * refuses anything it does not manage, never starts a second shift, and never cancels a shift
- * it did not start. Failed asynchronous invocations land in an encrypted dead-letter queue;
- * alarms watch function errors, the queue and refusals.
+ * The function acts only for the alarms wired with `respondTo` (an allow-list fixed at synthesis)
+ * and decides from state it reads itself, never from the event: the load balancer's shifts of
+ * every kind (GetManagedResource), then the states of every alarm the decision needs (one
+ * DescribeAlarms call, right before the write). A schedule re-decides every wired zone. It never
+ * starts a second shift, never works against an autoshift or FIS experiment in another zone, and
+ * never changes a shift it did not start. Failed asynchronous invocations land in an encrypted
+ * dead-letter queue; alarms watch function errors, the queue and refusals.
  */
 export class ZonalShiftResponder extends Construct {
   /** The zonal-shift function. */
@@ -119,8 +209,18 @@ export class ZonalShiftResponder extends Construct {
   public readonly refusalsAlarm: cloudwatch.Alarm;
   /** Whether the function ends its shifts when the zone recovers. */
   public readonly endShiftOnRecovery: boolean;
+  /** The schedule that re-decides every wired zone. */
+  public readonly reconcileRule: events.Rule;
+  /**
+   * The id that makes a shift this responder's own: every comment it writes is exactly
+   * `cdk-azi:<ownerId> isolated impact in <zone name>`.
+   */
+  public readonly ownerId: string;
   private readonly metricsNamespace: string;
   private readonly action: cw_actions.LambdaAction;
+  private readonly loadBalancers: elbv2.IApplicationLoadBalancer[];
+  private readonly availabilityZones: string[];
+  private readonly wirings: Wiring[] = [];
 
   constructor(scope: Construct, id: string, props: ZonalShiftResponderProps) {
     super(scope, id);
@@ -136,6 +236,15 @@ export class ZonalShiftResponder extends Construct {
     }
     this.endShiftOnRecovery = props.endShiftOnRecovery ?? true;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    this.loadBalancers = [...props.loadBalancers];
+    this.availabilityZones = zones;
+    this.ownerId = this.node.addr.slice(2, 12);
+    const recoverySeconds = wholeSeconds(props.recoveryWindow ?? Duration.minutes(5), 'recoveryWindow');
+    const reconcileInterval = props.reconcileInterval ?? Duration.minutes(1);
+    const reconcileSeconds = wholeSeconds(reconcileInterval, 'reconcileInterval');
+    if (reconcileSeconds < 60 || reconcileSeconds % 60 !== 0) {
+      throw new Error(`reconcileInterval must be whole minutes, at least one (EventBridge schedules run at most once a minute), got ${reconcileSeconds} seconds; use Duration.minutes(1) or more.`);
+    }
     const loadBalancerArns = props.loadBalancers.map((lb) => lb.loadBalancerArn);
 
     if (!existsSync(join(HANDLER_ASSET, 'index.js'))) {
@@ -163,21 +272,26 @@ export class ZonalShiftResponder extends Construct {
       handler: 'index.handler',
       description: 'cdk-azi: shifts load balancer traffic away from an isolated impaired Availability Zone',
       memorySize: 256,
-      timeout: Duration.minutes(1),
+      timeout: FUNCTION_TIMEOUT,
       logGroup,
       deadLetterQueue,
       retryAttempts: 2,
       maxEventAge: Duration.minutes(30),
       environment: {
-        MANAGED_LOAD_BALANCER_ARNS: Stack.of(this).toJsonString(loadBalancerArns),
-        AZ_ID_MAP: zoneIds.toJson(),
-        SHIFT_EXPIRES_IN: expiresIn.text,
-        END_SHIFT_ON_RECOVERY: String(this.endShiftOnRecovery),
-        DRY_RUN: String(props.dryRun ?? false),
-        METRICS_NAMESPACE: this.metricsNamespace,
+        [CONFIG_VARIABLE]: Lazy.string({
+          produce: () => Stack.of(this).toJsonString(this.renderConfig({
+            expiresIn: expiresIn.text,
+            recoverySeconds,
+            dryRun: props.dryRun ?? false,
+            zoneIds: zoneIds.idsByName(),
+          }, (value) => value)),
+        }),
       },
     });
     this.handler = fn;
+    this.node.addValidation({
+      validate: () => this.validateConfig({ expiresIn: expiresIn.text, recoverySeconds, dryRun: props.dryRun ?? false, zones }),
+    });
 
     fn.addToRolePolicy(new iam.PolicyStatement({
       sid: 'ReadAlarmDefinitions',
@@ -185,18 +299,31 @@ export class ZonalShiftResponder extends Construct {
       resources: ['*'],
     }));
     fn.addToRolePolicy(new iam.PolicyStatement({
+      sid: 'ReadManagedLoadBalancers',
+      actions: ['arc-zonal-shift:GetManagedResource'],
+      resources: loadBalancerArns,
+      conditions: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': loadBalancerArns } },
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
       sid: 'ShiftManagedLoadBalancers',
       actions: ['arc-zonal-shift:StartZonalShift', 'arc-zonal-shift:UpdateZonalShift', 'arc-zonal-shift:CancelZonalShift'],
       resources: loadBalancerArns,
       conditions: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': loadBalancerArns } },
     }));
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'ListZonalShifts',
-      actions: ['arc-zonal-shift:ListZonalShifts'],
-      resources: ['*'],
-    }));
 
     this.action = new cw_actions.LambdaAction(fn, { useUniquePermissionId: true });
+
+    // Level-triggered backstop of the alarm actions: every wired zone is re-decided from the
+    // current state. A missed tick is harmless (the next one decides), so no target retries.
+    this.reconcileRule = new events.Rule(this, 'ReconcileSchedule', {
+      description: 'cdk-azi: re-decides every wired zone of the zonal-shift function from the current state',
+      schedule: events.Schedule.rate(reconcileInterval),
+      targets: [new targets.LambdaFunction(fn, {
+        event: events.RuleTargetInput.fromObject(RECONCILE_INPUT),
+        retryAttempts: 0,
+        maxEventAge: reconcileInterval,
+      })],
+    });
 
     this.errorsAlarm = this.alarmOnAny('ErrorsAlarm',
       'The zonal-shift function failed; a zone may not have been shifted away from.',
@@ -210,12 +337,23 @@ export class ZonalShiftResponder extends Construct {
   }
 
   /**
-   * Makes the function the ALARM action of an isolated-impact alarm, and its OK action when
-   * `endShiftOnRecovery` is on. Attach only alarms that fire when exactly one zone is impaired.
+   * Makes the function the ALARM action of an isolated-impact alarm (and its OK action when
+   * `endShiftOnRecovery` is on) and adds the alarm to the function's allow-list with what the
+   * decision reads about its zone. Attach only alarms that fire when exactly one zone is impaired.
    *
-   * @param alarm an alarm whose metric alarms carry `LoadBalancer` and `AvailabilityZone` dimensions
+   * Without `options` the alarm is wired but not in the allow-list: the function refuses its
+   * events (and synthesis warns). Pass the options.
+   *
+   * @param alarm the isolated-impact alarm of one zone
+   * @param options the zone, its load balancer and the alarms the decision reads
    */
-  public respondTo(alarm: cloudwatch.AlarmBase): void {
+  public respondTo(alarm: cloudwatch.AlarmBase, options?: ZonalShiftAlarmOptions): void {
+    if (options) {
+      this.wirings.push(this.wiring(alarm, options));
+    } else {
+      Annotations.of(this).addWarningV2('cdk-azi:ZonalShiftResponder.respondToWithoutOptions',
+        `respondTo(${alarm.node.path}) was given no options: the function does not know the alarm's zone and load balancer and refuses its events. Pass { availabilityZone, impairedAlarm, otherImpairedAlarms, dimensionAlarms, recoveryAlarms }.`);
+    }
     alarm.addAlarmAction(this.action);
     if (this.endShiftOnRecovery) {
       alarm.addOkAction(this.action);
@@ -250,6 +388,186 @@ export class ZonalShiftResponder extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
+  private wiring(alarm: cloudwatch.IAlarm, options: ZonalShiftAlarmOptions): Wiring {
+    const zone = options.availabilityZone;
+    if (!Token.isUnresolved(zone) && !this.availabilityZones.includes(zone)) {
+      throw new Error(`respondTo: availabilityZone '${zone}' is not one of the responder's availabilityZones (${this.availabilityZones.join(', ')}); add it there or fix the zone.`);
+    }
+    let loadBalancerIndex = 0;
+    if (options.loadBalancer) {
+      loadBalancerIndex = this.loadBalancers.findIndex((lb) => lb === options.loadBalancer || lb.loadBalancerArn === options.loadBalancer!.loadBalancerArn);
+      if (loadBalancerIndex < 0) {
+        throw new Error(`respondTo: loadBalancer ${options.loadBalancer.node.path} is not one of the responder's loadBalancers; add it there so the function may shift it.`);
+      }
+    } else if (this.loadBalancers.length > 1) {
+      throw new Error(`respondTo(${alarm.node.path}): the responder has ${this.loadBalancers.length} load balancers; say which one the alarm is about with options.loadBalancer.`);
+    }
+    if (options.dimensionAlarms.length === 0) {
+      throw new Error(`respondTo(${alarm.node.path}): dimensionAlarms is empty; list the zone's metric alarms that carry LoadBalancer and AvailabilityZone dimensions, so the function can check that the alarms measure ${zone}.`);
+    }
+    if (options.otherImpairedAlarms.length === 0) {
+      throw new Error(`respondTo(${alarm.node.path}): otherImpairedAlarms is empty; list the impaired alarms of the other zones, so no shift starts while two zones are impaired.`);
+    }
+    if (Token.isUnresolved(alarmNameAtSynthesis(alarm))) {
+      throw new Error(`respondTo(${alarm.node.path}): the alarm's name is only known after deployment, and the function's configuration must name it while the alarm's actions name the function (a dependency cycle). Give the alarm an alarmName (compositeAlarmName for a composite alarm).`);
+    }
+    if (this.wirings.some((wired) => wired.alarm === alarm || alarmNameAtSynthesis(wired.alarm) === alarmNameAtSynthesis(alarm))) {
+      throw new Error(`respondTo(${alarm.node.path}): the alarm is already wired to this responder.`);
+    }
+    const recovery = options.recoveryAlarms ?? [];
+    if (recovery.length === 0 && this.endShiftOnRecovery) {
+      Annotations.of(this).addWarningV2('cdk-azi:ZonalShiftResponder.noRecoveryAlarms',
+        `endShiftOnRecovery is on, but ${alarm.node.path} (${zone}) has no recoveryAlarms: the function never ends that zone's shift (load-balancer metrics of a drained zone look healthy), so it ends by expiry or by a person. Pass the zone's probe alarms as recoveryAlarms.`);
+    }
+    return {
+      alarm,
+      loadBalancerIndex,
+      availabilityZone: zone,
+      impaired: [options.impairedAlarm],
+      others: [...options.otherImpairedAlarms],
+      dims: [...options.dimensionAlarms],
+      recovery: [...recovery],
+    };
+  }
+
+  /**
+   * The function's configuration. `render` turns each string that may be a token into what goes
+   * into the JSON: itself for the template, or a stand-in of its estimated length for sizing.
+   */
+  private renderConfig(settings: { expiresIn: string; recoverySeconds: number; dryRun: boolean; zoneIds: Record<string, string> },
+    render: (value: string, kind: 'alarm' | 'arn' | 'zoneId') => string): Record<string, unknown> {
+    // Deduplicated by the name itself (several tokens may render to stand-ins that look alike).
+    const keys: string[] = [];
+    const names: string[] = [];
+    const indexOf = (alarm: cloudwatch.IAlarm): number => {
+      const key = alarmNameAtSynthesis(alarm);
+      const known = keys.indexOf(key);
+      if (known >= 0) {
+        return known;
+      }
+      keys.push(key);
+      return names.push(render(key, 'alarm')) - 1;
+    };
+    const alarms = this.wirings.map((wired) => ({
+      alarm: indexOf(wired.alarm),
+      lb: wired.loadBalancerIndex,
+      az: wired.availabilityZone,
+      impaired: wired.impaired.map(indexOf),
+      others: wired.others.map(indexOf),
+      dims: wired.dims.map(indexOf),
+      recovery: wired.recovery.map(indexOf),
+    }));
+    return {
+      owner: this.ownerId,
+      expiresIn: settings.expiresIn,
+      endOnRecovery: this.endShiftOnRecovery,
+      recoverySeconds: settings.recoverySeconds,
+      dryRun: settings.dryRun,
+      namespace: this.metricsNamespace,
+      timeoutSeconds: FUNCTION_TIMEOUT.toSeconds(),
+      zoneIds: Object.fromEntries(Object.entries(settings.zoneIds).map(([zone, id]) => [zone, render(id, 'zoneId')])),
+      loadBalancers: this.loadBalancers.map((lb) => render(lb.loadBalancerArn, 'arn')),
+      names,
+      alarms,
+    };
+  }
+
+  /** Checks what is only known once every alarm is wired: DescribeAlarms batch and 4 KB. */
+  private validateConfig(settings: { expiresIn: string; recoverySeconds: number; dryRun: boolean; zones: string[] }): string[] {
+    const errors: string[] = [];
+    const byZone = new Map<string, Set<string>>();
+    for (const wired of this.wirings) {
+      const key = `${wired.loadBalancerIndex} ${wired.availabilityZone}`;
+      const set = byZone.get(key) ?? new Set<string>();
+      for (const alarm of [wired.alarm, ...wired.impaired, ...wired.others, ...wired.dims, ...wired.recovery]) {
+        set.add(alarmNameAtSynthesis(alarm));
+      }
+      byZone.set(key, set);
+    }
+    for (const [key, set] of byZone) {
+      if (set.size > MAX_ALARMS_PER_ZONE) {
+        errors.push(`the alarms wired for ${key.split(' ')[1]} name ${set.size} alarms; one DescribeAlarms call reads at most ${MAX_ALARMS_PER_ZONE}. Wire fewer recovery or dimension alarms.`);
+      }
+    }
+    const sizing = this.renderConfig({
+      ...settings,
+      zoneIds: Object.fromEntries(settings.zones.map((zone) => [zone, 'x'.repeat(ESTIMATED_ZONE_ID_LENGTH)])),
+    }, (value, kind) => (Token.isUnresolved(value) ? 'x'.repeat(this.estimatedLength(value, kind)) : value));
+    const bytes = CONFIG_VARIABLE.length + Buffer.byteLength(JSON.stringify(sizing));
+    if (bytes > MAX_ENVIRONMENT_BYTES) {
+      errors.push(`the function's configuration needs about ${bytes} bytes of environment, over Lambda's ${MAX_ENVIRONMENT_BYTES}-byte limit. Give the alarms shorter names (alarmName), wire fewer alarms per responder, or split the load balancers over several responders.`);
+    }
+    return errors;
+  }
+
+  /** Estimated length of a value that is a token until deployment. */
+  private estimatedLength(value: string, kind: 'alarm' | 'arn' | 'zoneId'): number {
+    switch (kind) {
+      case 'zoneId':
+        return ESTIMATED_ZONE_ID_LENGTH;
+      case 'arn':
+        return ESTIMATED_LOAD_BALANCER_ARN_LENGTH;
+      case 'alarm':
+        return this.estimatedAlarmNameLength(value);
+    }
+  }
+
+  /**
+   * CloudFormation names an alarm without a name `<stack name>-<logical id>-<random suffix>`; the
+   * logical ID is known at synthesis when the alarm is in this app.
+   */
+  private estimatedAlarmNameLength(token: string): number {
+    const alarm = this.wirings.flatMap((wired) => [wired.alarm, ...wired.impaired, ...wired.others, ...wired.dims, ...wired.recovery])
+      .find((candidate) => candidate.alarmName === token);
+    const cfn = alarm?.node.defaultChild;
+    if (!(cfn instanceof CfnElement)) {
+      return MAX_ALARM_NAME_LENGTH;
+    }
+    const stack = Stack.of(cfn);
+    const stackName = Token.isUnresolved(stack.stackName) ? 128 : stack.stackName.length;
+    const logicalId: unknown = stack.resolve(cfn.logicalId);
+    const logicalIdLength = typeof logicalId === 'string' ? logicalId.length : MAX_ALARM_NAME_LENGTH;
+    return Math.min(MAX_ALARM_NAME_LENGTH, stackName + 1 + logicalIdLength + 1 + RANDOM_SUFFIX_LENGTH);
+  }
+}
+
+/** An AZ ID is short (`use1-az6`, `usw2-lax1-az1`). */
+const ESTIMATED_ZONE_ID_LENGTH = 16;
+/** `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name up to 32>/<16 hex>`. */
+const ESTIMATED_LOAD_BALANCER_ARN_LENGTH = 130;
+/** CloudWatch's limit on an alarm name. */
+const MAX_ALARM_NAME_LENGTH = 255;
+/** The random suffix CloudFormation appends to the names it generates. */
+const RANDOM_SUFFIX_LENGTH = 13;
+
+/**
+ * An alarm's name as a plain string when synthesis knows it: the name given, or the name
+ * aws-cdk-lib generates for a composite alarm. Otherwise the name token (known after deployment).
+ */
+function alarmNameAtSynthesis(alarm: cloudwatch.IAlarm): string {
+  if (!Token.isUnresolved(alarm.alarmName)) {
+    return alarm.alarmName;
+  }
+  const cfn = alarm.node.defaultChild;
+  if (cfn instanceof cloudwatch.CfnAlarm || cfn instanceof cloudwatch.CfnCompositeAlarm) {
+    const name: unknown = Stack.of(cfn).resolve(cfn.alarmName);
+    if (typeof name === 'string') {
+      return name;
+    }
+  }
+  return alarm.alarmName;
+}
+
+/** A duration as whole seconds, refusing tokens and fractions. */
+function wholeSeconds(duration: Duration, name: string): number {
+  if (Token.isUnresolved(duration.toSeconds())) {
+    throw new Error(`${name} must be a concrete duration, not a token.`);
+  }
+  const seconds = duration.toSeconds();
+  if (!Number.isInteger(seconds) || seconds < 0) {
+    throw new Error(`${name} must be a whole number of seconds, got ${seconds}.`);
+  }
+  return seconds;
 }
 
 interface Expiry {

@@ -1,6 +1,6 @@
-import { App, Duration, Stack, aws_cloudwatch as cloudwatch, aws_elasticloadbalancingv2 as elbv2, aws_logs as logs } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_cloudwatch as cloudwatch, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { ZonalShiftDecision, ZonalShiftResponder, ZonalShiftResponderProps } from '../lib';
+import { ZonalShiftAlarmOptions, ZonalShiftDecision, ZonalShiftResponder, ZonalShiftResponderProps } from '../lib';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const LB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web/0123456789abcdef';
@@ -37,20 +37,73 @@ function handlerEnvironment(template: Template): Record<string, unknown> {
   return Object.values(fns)[0].Properties.Environment.Variables;
 }
 
+/** The function's configuration with every token replaced by `<token>`. */
+function handlerConfig(stack: Stack): Record<string, any> {
+  const value = stack.resolve(handlerEnvironment(Template.fromStack(stack)).ZONAL_SHIFT_CONFIG);
+  const text = typeof value === 'string'
+    ? value
+    : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+  return JSON.parse(text);
+}
+
+/** A named metric alarm (names known at synthesis, as the function's allow-list needs). */
+function metricAlarm(stack: Stack, name: string, alarmName?: string): cloudwatch.Alarm {
+  return new cloudwatch.Alarm(stack, name, {
+    alarmName,
+    metric: new cloudwatch.Metric({ namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', dimensionsMap: { LoadBalancer: 'app/web/0123456789abcdef', AvailabilityZone: 'us-east-1a' } }),
+    threshold: 1,
+    evaluationPeriods: 1,
+  });
+}
+
+/** One zone's alarms as AzIndependentService has them: availability, impaired, isolated, probe. */
+function zoneAlarms(stack: Stack, zone: string, others: cloudwatch.IAlarm[] = []) {
+  const availability = metricAlarm(stack, `${zone}-availability`, `${zone}-availability`);
+  const probe = metricAlarm(stack, `${zone}-probe`, `${zone}-probe`);
+  const impaired = new cloudwatch.CompositeAlarm(stack, `${zone}-impaired`, { alarmRule: cloudwatch.AlarmRule.fromAlarm(availability, cloudwatch.AlarmState.ALARM) });
+  const isolated = new cloudwatch.CompositeAlarm(stack, `${zone}-isolated`, { alarmRule: cloudwatch.AlarmRule.fromAlarm(impaired, cloudwatch.AlarmState.ALARM) });
+  const options = (otherImpaired: cloudwatch.IAlarm[] = others): ZonalShiftAlarmOptions => ({
+    availabilityZone: zone,
+    impairedAlarm: impaired,
+    otherImpairedAlarms: otherImpaired,
+    dimensionAlarms: [availability],
+    recoveryAlarms: [probe],
+  });
+  return { availability, probe, impaired, isolated, options };
+}
+
+/** A responder with every zone wired as the integrating service wires it. */
+function wiredResponder(overrides: Partial<ZonalShiftResponderProps> = {}, withRecovery = true) {
+  const { stack, responder } = newResponder(overrides);
+  const zones = ZONES.map((zone) => zoneAlarms(stack, zone));
+  zones.forEach((zone, i) => {
+    const others = zones.filter((_, j) => j !== i).map((other) => other.impaired);
+    const options = zone.options(others);
+    responder.respondTo(zone.isolated, withRecovery ? options : { ...options, recoveryAlarms: undefined });
+  });
+  return { stack, responder, zones };
+}
+
 describe('function', () => {
-  test('runs on Node.js 22 from the bundled handler', () => {
+  test('runs on Node.js 22 from the bundled handler, with a timeout its worst-case decision fits', () => {
     const template = Template.fromStack(newResponder().stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 60 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 90 });
   });
 
-  test('gets its configuration through the environment, with documented defaults', () => {
-    const env = handlerEnvironment(Template.fromStack(newResponder().stack));
-    expect(env).toMatchObject({
-      MANAGED_LOAD_BALANCER_ARNS: JSON.stringify([LB_ARN]),
-      SHIFT_EXPIRES_IN: '6h',
-      END_SHIFT_ON_RECOVERY: 'true',
-      DRY_RUN: 'false',
-      METRICS_NAMESPACE: 'CdkAzi/ZonalShift',
+  test('gets its whole configuration through one environment variable, with documented defaults', () => {
+    const { stack } = newResponder();
+    expect(Object.keys(handlerEnvironment(Template.fromStack(stack)))).toEqual(['ZONAL_SHIFT_CONFIG']);
+    expect(handlerConfig(stack)).toMatchObject({
+      owner: expect.stringMatching(/^[0-9a-f]{10}$/),
+      expiresIn: '6h',
+      endOnRecovery: true,
+      recoverySeconds: 300,
+      dryRun: false,
+      namespace: 'CdkAzi/ZonalShift',
+      timeoutSeconds: 90,
+      loadBalancers: [LB_ARN],
+      names: [],
+      alarms: [],
     });
   });
 
@@ -59,13 +112,21 @@ describe('function', () => {
     [Duration.hours(2), '2h'],
     [Duration.hours(72), '72h'],
   ])('renders expiry %s as %s', (shiftExpiresIn, text) => {
-    const env = handlerEnvironment(Template.fromStack(newResponder({ shiftExpiresIn }).stack));
-    expect(env.SHIFT_EXPIRES_IN).toBe(text);
+    expect(handlerConfig(newResponder({ shiftExpiresIn }).stack).expiresIn).toBe(text);
   });
 
-  test('passes dry-run and end-on-recovery settings', () => {
-    const env = handlerEnvironment(Template.fromStack(newResponder({ dryRun: true, endShiftOnRecovery: false }).stack));
-    expect(env).toMatchObject({ DRY_RUN: 'true', END_SHIFT_ON_RECOVERY: 'false' });
+  test('passes dry-run, end-on-recovery and recovery-window settings', () => {
+    const config = handlerConfig(newResponder({ dryRun: true, endShiftOnRecovery: false, recoveryWindow: Duration.minutes(7) }).stack);
+    expect(config).toMatchObject({ dryRun: true, endOnRecovery: false, recoverySeconds: 420 });
+  });
+
+  test('the owner id differs between two responders and is stable across syntheses', () => {
+    const first = handlerConfig(newResponder().stack).owner;
+    expect(handlerConfig(newResponder().stack).owner).toBe(first);
+    const stack = newStack();
+    const a = new ZonalShiftResponder(stack, 'A', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: ZONES });
+    const b = new ZonalShiftResponder(stack, 'B', { loadBalancers: [importedLoadBalancer(stack, LB_ARN.replace('web/0123456789abcdef', 'api/fedcba9876543210'))], availabilityZones: ZONES });
+    expect(a.ownerId).not.toBe(b.ownerId);
   });
 
   test('resolves every zone name to its ID at deploy time, never in the template', () => {
@@ -76,9 +137,9 @@ describe('function', () => {
     for (const zone of ZONES) {
       expect(creates.filter((c) => c.includes('describeAvailabilityZones') && c.includes(`\\"ZoneNames\\":[\\"${zone}\\"]`))).toHaveLength(1);
     }
-    const azIdMap = JSON.stringify(handlerEnvironment(template).AZ_ID_MAP);
-    expect(azIdMap).toContain('AvailabilityZones.0.ZoneId');
-    expect(azIdMap).not.toMatch(/use1-az/);
+    const config = JSON.stringify(handlerEnvironment(template).ZONAL_SHIFT_CONFIG);
+    expect(config.match(/AvailabilityZones\.0\.ZoneId/g)).toHaveLength(3);
+    expect(config).not.toMatch(/use1-az/);
   });
 
   test('keeps its logs for a bounded time', () => {
@@ -88,12 +149,19 @@ describe('function', () => {
 });
 
 describe('permissions', () => {
-  test('may start, update and cancel shifts only on the managed load balancers', () => {
+  test('may read, start, update and cancel shifts only on the managed load balancers', () => {
     const template = Template.fromStack(newResponder().stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           { Sid: 'ReadAlarmDefinitions', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms', Resource: '*' },
+          {
+            Sid: 'ReadManagedLoadBalancers',
+            Effect: 'Allow',
+            Action: 'arc-zonal-shift:GetManagedResource',
+            Resource: LB_ARN,
+            Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': [LB_ARN] } },
+          },
           {
             Sid: 'ShiftManagedLoadBalancers',
             Effect: 'Allow',
@@ -101,23 +169,47 @@ describe('permissions', () => {
             Resource: LB_ARN,
             Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': [LB_ARN] } },
           },
-          { Sid: 'ListZonalShifts', Effect: 'Allow', Action: 'arc-zonal-shift:ListZonalShifts', Resource: '*' },
         ]),
       },
     });
   });
 
-  test('no statement grants shift actions on every resource', () => {
-    const template = Template.fromStack(newResponder().stack);
-    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+  /** Every (action, resource) pair any policy of the stack allows. */
+  function grants(stack: Stack): Array<{ action: string; resource: unknown; condition: unknown }> {
+    const out: Array<{ action: string; resource: unknown; condition: unknown }> = [];
+    for (const policy of Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
-        const actions = ([] as string[]).concat(statement.Action);
-        if (actions.some((a) => /Start|Update|Cancel/.test(a) && a.startsWith('arc-zonal-shift:'))) {
-          expect(statement.Resource).not.toBe('*');
-          expect(statement.Condition).toBeDefined();
+        if (statement.Effect !== 'Allow') {
+          continue;
+        }
+        for (const action of ([] as string[]).concat(statement.Action)) {
+          for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+            out.push({ action, resource, condition: statement.Condition });
+          }
         }
       }
     }
+    return out;
+  }
+
+  /** Whether an IAM action pattern (with `*`) covers a zonal-shift action other than List*. */
+  function coversNonListShiftAction(action: string): boolean {
+    const pattern = new RegExp(`^${action.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    return ['StartZonalShift', 'UpdateZonalShift', 'CancelZonalShift', 'GetManagedResource', 'UpdateZonalAutoshiftConfiguration']
+      .some((name) => pattern.test(`arc-zonal-shift:${name}`.toLowerCase()));
+  }
+
+  test('no statement grants any zonal-shift action other than List* on every resource', () => {
+    const { stack } = wiredResponder();
+    const wide = grants(stack).filter((grant) => grant.resource === '*' && coversNonListShiftAction(grant.action));
+    expect(wide).toEqual([]);
+    expect(grants(stack).some((grant) => grant.action === 'arc-zonal-shift:ListZonalShifts')).toBe(false);
+  });
+
+  test('the check above fails for arc-zonal-shift:* on every resource', () => {
+    const { stack, responder } = newResponder();
+    responder.handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['arc-zonal-shift:*'], resources: ['*'] }));
+    expect(grants(stack).filter((grant) => grant.resource === '*' && coversNonListShiftAction(grant.action))).toHaveLength(1);
   });
 
   test('lists several load balancers in resource and condition', () => {
@@ -128,16 +220,43 @@ describe('permissions', () => {
       availabilityZones: ZONES,
     });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({
-          Sid: 'ShiftManagedLoadBalancers',
-          Resource: [LB_ARN, other],
-          Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': [LB_ARN, other] } },
-        })]),
-      },
+    for (const sid of ['ReadManagedLoadBalancers', 'ShiftManagedLoadBalancers']) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Sid: sid,
+            Resource: [LB_ARN, other],
+            Condition: { StringEquals: { 'arc-zonal-shift:ResourceIdentifier': [LB_ARN, other] } },
+          })]),
+        },
+      });
+    }
+    expect(handlerConfig(stack).loadBalancers).toEqual([LB_ARN, other]);
+  });
+});
+
+describe('reconcile schedule', () => {
+  test('invokes the function every minute with the fixed reconcile input, without target retries', () => {
+    const template = Template.fromStack(newResponder().stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderHandler'), 'Arn'] },
+        Input: JSON.stringify({ source: 'cdk-azi.zonal-shift', action: 'reconcile' }),
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+      })],
     });
-    expect(handlerEnvironment(template).MANAGED_LOAD_BALANCER_ARNS).toBe(JSON.stringify([LB_ARN, other]));
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction' });
+  });
+
+  test('takes another interval', () => {
+    const template = Template.fromStack(newResponder({ reconcileInterval: Duration.minutes(5) }).stack);
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  test.each([Duration.seconds(30), Duration.seconds(90)])('refuses a reconcile interval of %s', (reconcileInterval) => {
+    expect(() => newResponder({ reconcileInterval })).toThrow(/reconcileInterval must be whole minutes/);
   });
 });
 
@@ -178,13 +297,12 @@ describe('failure handling', () => {
 
 describe('alarm wiring', () => {
   test('one function serves several alarms, as ALARM and OK action, with a permission per alarm', () => {
-    const { stack, responder } = newResponder();
-    responder.respondTo(compositeAlarm(stack, 'IsolatedA'));
-    responder.respondTo(compositeAlarm(stack, 'IsolatedB'));
+    const { stack } = wiredResponder();
     const template = Template.fromStack(stack);
-    const composites = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'));
-    expect(composites).toHaveLength(2);
-    for (const composite of composites) {
+    const isolated = Object.entries(template.findResources('AWS::CloudWatch::CompositeAlarm'))
+      .filter(([id]) => id.includes('isolated')).map(([, resource]) => resource);
+    expect(isolated).toHaveLength(3);
+    for (const composite of isolated) {
       expect(composite.Properties.AlarmActions).toHaveLength(1);
       expect(composite.Properties.AlarmActions[0]['Fn::GetAtt'][0]).toMatch(/^ResponderHandler/);
       expect(composite.Properties.OKActions).toEqual(composite.Properties.AlarmActions);
@@ -192,20 +310,153 @@ describe('alarm wiring', () => {
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission', {
       Properties: { Principal: 'lambda.alarms.cloudwatch.amazonaws.com' },
     }));
-    expect(permissions).toHaveLength(2);
+    expect(permissions).toHaveLength(3);
     for (const permission of permissions) {
       expect(permission.Properties.SourceAccount).toBe('111111111111');
-      expect(permission.Properties.SourceArn['Fn::GetAtt'][1]).toBe('Arn');
     }
   });
 
+  test('the configuration lists each wired alarm with its zone, load balancer and the alarms it reads', () => {
+    const { stack, zones } = wiredResponder();
+    const config = handlerConfig(stack);
+    const name = (alarm: cloudwatch.IAlarm) => stack.resolve((alarm.node.defaultChild as cloudwatch.CfnCompositeAlarm).alarmName);
+    const names = config.names as string[];
+    expect(config.alarms).toHaveLength(3);
+    const [first] = config.alarms;
+    expect(first).toEqual({ alarm: expect.any(Number), lb: 0, az: 'us-east-1a', impaired: [expect.any(Number)], others: [expect.any(Number), expect.any(Number)], dims: [expect.any(Number)], recovery: [expect.any(Number)] });
+    expect(names[first.alarm]).toBe(name(zones[0].isolated));
+    expect(names[first.impaired[0]]).toBe(name(zones[0].impaired));
+    expect(first.others.map((i: number) => names[i])).toEqual([name(zones[1].impaired), name(zones[2].impaired)]);
+    expect(names[first.dims[0]]).toBe('us-east-1a-availability');
+    expect(names[first.recovery[0]]).toBe('us-east-1a-probe');
+    // Every name once: each zone's impaired alarm is shared by three entries.
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toHaveLength(3 * 4);
+  });
+
+  test('the wired alarms keep a dependency-free template (the configuration does not Ref them)', () => {
+    const { stack } = wiredResponder();
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('an alarm whose name is only known after deployment cannot be wired (it would make a cycle)', () => {
+    const { stack, responder } = newResponder();
+    const zone = zoneAlarms(stack, 'us-east-1a', [metricAlarm(stack, 'OtherImpaired', 'other')]);
+    expect(() => responder.respondTo(metricAlarm(stack, 'Unnamed'), zone.options())).toThrow(/Give the alarm an alarmName/);
+  });
+
   test('without end-on-recovery, the OK transition does not invoke the function', () => {
-    const { stack, responder } = newResponder({ endShiftOnRecovery: false });
-    responder.respondTo(compositeAlarm(stack, 'IsolatedA'));
+    const { stack } = wiredResponder({ endShiftOnRecovery: false });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmRule: Match.anyValue(),
       AlarmActions: Match.anyValue(),
       OKActions: Match.absent(),
     });
+  });
+
+  test('warns when an alarm is wired without recovery alarms while end-on-recovery is on', () => {
+    const { stack } = wiredResponder({}, false);
+    Annotations.fromStack(stack).hasWarning('/Stack/Responder', Match.stringLikeRegexp('has no recoveryAlarms: the function never ends'));
+  });
+
+  test('does not warn about recovery alarms when they are given, or when end-on-recovery is off', () => {
+    for (const { stack } of [wiredResponder(), wiredResponder({ endShiftOnRecovery: false }, false)]) {
+      Annotations.fromStack(stack).hasNoWarning('/Stack/Responder', Match.stringLikeRegexp('recoveryAlarms'));
+    }
+  });
+
+  test('respondTo without options still compiles, warns, and leaves the alarm out of the allow-list', () => {
+    const { stack, responder } = newResponder();
+    responder.respondTo(compositeAlarm(stack, 'IsolatedA'));
+    Annotations.fromStack(stack).hasWarning('/Stack/Responder', Match.stringLikeRegexp('was given no options'));
+    expect(handlerConfig(stack).alarms).toEqual([]);
+  });
+
+  test.each<[string, (z: ReturnType<typeof zoneAlarms>) => Partial<ZonalShiftAlarmOptions>, RegExp]>([
+    ['a zone the responder does not manage', () => ({ availabilityZone: 'us-east-1d' }), /availabilityZone 'us-east-1d' is not one of/],
+    ['no dimension alarms', () => ({ dimensionAlarms: [] }), /dimensionAlarms is empty/],
+    ['no other zones', () => ({ otherImpairedAlarms: [] }), /otherImpairedAlarms is empty/],
+  ])('refuses %s', (_name, change, message) => {
+    const { stack, responder } = newResponder();
+    const zone = zoneAlarms(stack, 'us-east-1a', [metricAlarm(stack, 'OtherImpaired', 'other')]);
+    expect(() => responder.respondTo(zone.isolated, { ...zone.options(), ...change(zone) })).toThrow(message);
+  });
+
+  test('refuses a load balancer the responder does not manage, and an alarm wired twice', () => {
+    const { stack, responder } = newResponder();
+    const zone = zoneAlarms(stack, 'us-east-1a', [metricAlarm(stack, 'OtherImpaired', 'other')]);
+    const foreign = importedLoadBalancer(stack, LB_ARN.replace('web/0123456789abcdef', 'foreign/fedcba9876543210'));
+    expect(() => responder.respondTo(zone.isolated, { ...zone.options(), loadBalancer: foreign })).toThrow(/is not one of the responder's loadBalancers/);
+    responder.respondTo(zone.isolated, zone.options());
+    expect(() => responder.respondTo(zone.isolated, zone.options())).toThrow(/already wired/);
+  });
+
+  test('with several load balancers, each alarm names its load balancer', () => {
+    const stack = newStack();
+    const other = importedLoadBalancer(stack, LB_ARN.replace('web/0123456789abcdef', 'api/fedcba9876543210'));
+    const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack), other], availabilityZones: ZONES });
+    const zone = zoneAlarms(stack, 'us-east-1a', [metricAlarm(stack, 'OtherImpaired', 'other')]);
+    expect(() => responder.respondTo(zone.isolated, zone.options())).toThrow(/say which one/);
+    responder.respondTo(zone.isolated, { ...zone.options(), loadBalancer: other });
+    expect(handlerConfig(stack).alarms[0].lb).toBe(1);
+  });
+});
+
+describe('configuration size', () => {
+  test('a configuration over 4 KB fails synthesis with the size and the fix', () => {
+    const { stack, responder } = newResponder();
+    const long = (id: string) => metricAlarm(stack, id, `${id}-${'x'.repeat(200)}`);
+    const others = [long('OtherB'), long('OtherC')];
+    for (const zone of ZONES) {
+      const isolated = new cloudwatch.CompositeAlarm(stack, `${zone}-iso`, { compositeAlarmName: `${zone}-iso-${'y'.repeat(200)}`, alarmRule: cloudwatch.AlarmRule.fromBoolean(false) });
+      responder.respondTo(isolated, {
+        availabilityZone: zone,
+        impairedAlarm: long(`${zone}-impaired`),
+        otherImpairedAlarms: others,
+        dimensionAlarms: [long(`${zone}-dim1`), long(`${zone}-dim2`)],
+        recoveryAlarms: [long(`${zone}-probe1`), long(`${zone}-probe2`)],
+      });
+    }
+    expect(() => Template.fromStack(stack)).toThrow(/about \d+ bytes of environment, over Lambda's 4096-byte limit\. Give the alarms shorter names/);
+  });
+
+  test('generated names are estimated from the stack name and logical ID: a long stack name does not fit', () => {
+    const stack = new Stack(new App(), 'S'.repeat(128), { env: { account: '111111111111', region: 'us-east-1' } });
+    const zones = ['a', 'b', 'c', 'd', 'e', 'f'].map((letter) => `us-east-1${letter}`);
+    const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: zones });
+    const impaired = zones.map((zone) => new cloudwatch.CompositeAlarm(stack, `${zone}-imp`, { alarmRule: cloudwatch.AlarmRule.fromBoolean(false) }));
+    zones.forEach((zone, i) => {
+      const isolated = new cloudwatch.CompositeAlarm(stack, `${zone}-iso`, { alarmRule: cloudwatch.AlarmRule.fromBoolean(false) });
+      responder.respondTo(isolated, {
+        availabilityZone: zone,
+        impairedAlarm: impaired[i],
+        otherImpairedAlarms: impaired.filter((_, j) => j !== i),
+        dimensionAlarms: [metricAlarm(stack, `${zone}-d1`), metricAlarm(stack, `${zone}-d2`)],
+        recoveryAlarms: [metricAlarm(stack, `${zone}-p1`), metricAlarm(stack, `${zone}-p2`), metricAlarm(stack, `${zone}-p3`)],
+      });
+    });
+    expect(() => Template.fromStack(stack)).toThrow(/over Lambda's 4096-byte limit/);
+  });
+
+  test.each([3, 6])('%i zones with generated metric alarm names, two dimension and two probe alarms each, fit', (count) => {
+    const zones = ['a', 'b', 'c', 'd', 'e', 'f'].slice(0, count).map((letter) => `us-east-1${letter}`);
+    const { stack, responder } = newResponder({ availabilityZones: zones });
+    const unnamed = zones.map((zone) => {
+      const availability = metricAlarm(stack, `${zone}-a`);
+      const impaired = new cloudwatch.CompositeAlarm(stack, `${zone}-imp`, { alarmRule: cloudwatch.AlarmRule.fromAlarm(availability, cloudwatch.AlarmState.ALARM) });
+      return { zone, availability, impaired, latency: metricAlarm(stack, `${zone}-l`), probe: metricAlarm(stack, `${zone}-p`), probeLatency: metricAlarm(stack, `${zone}-pl`) };
+    });
+    for (const z of unnamed) {
+      const isolated = new cloudwatch.CompositeAlarm(stack, `${z.zone}-iso`, { alarmRule: cloudwatch.AlarmRule.fromAlarm(z.impaired, cloudwatch.AlarmState.ALARM) });
+      responder.respondTo(isolated, {
+        availabilityZone: z.zone,
+        impairedAlarm: z.impaired,
+        otherImpairedAlarms: unnamed.filter((o) => o !== z).map((o) => o.impaired),
+        dimensionAlarms: [z.availability, z.latency],
+        recoveryAlarms: [z.probe, z.probeLatency],
+      });
+    }
+    expect(() => Template.fromStack(stack)).not.toThrow();
   });
 });
 

@@ -3,7 +3,7 @@ import * as https from 'node:https';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ArcError } from './errors';
-import { ShiftApi, ZonalShift, ZonalShiftPage } from './types';
+import { Autoshift, ManagedResource, ShiftApi, StartShiftRequest, ZonalShift } from './types';
 
 /** SigV4 signing name and endpoint prefix of ARC zonal shift. */
 export const ARC_SERVICE = 'arc-zonal-shift';
@@ -22,7 +22,7 @@ export interface ArcClientOptions {
   /** Base URL, e.g. `https://arc-zonal-shift.us-east-1.amazonaws.com`. */
   readonly endpoint: string;
   readonly credentials: () => Promise<ArcCredentials>;
-  /** Per-request timeout. Default 5000 ms. */
+  /** Per-request timeout. Default 3000 ms. */
   readonly timeoutMs?: number;
 }
 
@@ -72,7 +72,7 @@ export class ArcZonalShiftClient implements ShiftApi {
     if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') {
       throw new Error(`ARC endpoint ${options.endpoint} is not an http(s) URL`);
     }
-    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.timeoutMs = options.timeoutMs ?? 3000;
     this.signer = new SignatureV4({
       service: ARC_SERVICE,
       region: options.region,
@@ -82,26 +82,16 @@ export class ArcZonalShiftClient implements ShiftApi {
     });
   }
 
-  async listActiveZonalShifts(resourceIdentifier: string, nextToken?: string): Promise<ZonalShiftPage> {
-    const query: Record<string, string> = { status: 'ACTIVE', resourceIdentifier, maxResults: '100' };
-    if (nextToken) {
-      query.nextToken = nextToken;
-    }
-    const out = (await this.call('GET', '/zonalshifts', query)) as { items?: ZonalShift[]; nextToken?: string };
-    const items = Array.isArray(out.items) ? out.items.filter((item) => typeof item === 'object' && item !== null) : [];
-    return { items, nextToken: typeof out.nextToken === 'string' && out.nextToken ? out.nextToken : undefined };
+  async getManagedResource(resourceIdentifier: string): Promise<ManagedResource> {
+    const out = (await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, {})) as Record<string, unknown>;
+    return parseManagedResource(out);
   }
 
-  async startZonalShift(request: {
-    resourceIdentifier: string;
-    awayFrom: string;
-    expiresIn: string;
-    comment: string;
-  }): Promise<ZonalShift> {
+  async startZonalShift(request: StartShiftRequest): Promise<ZonalShift> {
     return (await this.call('POST', '/zonalshifts', {}, request)) as ZonalShift;
   }
 
-  async updateZonalShift(zonalShiftId: string, update: { expiresIn: string; comment?: string }): Promise<ZonalShift> {
+  async updateZonalShift(zonalShiftId: string, update: { expiresIn: string }): Promise<ZonalShift> {
     return (await this.call('PATCH', `/zonalshifts/${rfc3986(zonalShiftId)}`, {}, update)) as ZonalShift;
   }
 
@@ -215,4 +205,63 @@ function toArcError(response: RawResponse, body: Record<string, unknown> | undef
     reason: typeof body?.reason === 'string' ? body.reason : undefined,
     zonalShiftId: typeof body?.zonalShiftId === 'string' ? body.zonalShiftId : undefined,
   });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** restJson1 timestamps are epoch seconds; tolerate ISO strings too. */
+function epochSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return value;
+  }
+  if (typeof value === 'string' && value !== '') {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : parsed / 1000;
+  }
+  return undefined;
+}
+
+const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+function parseShift(item: Record<string, unknown>): ZonalShift {
+  return {
+    zonalShiftId: String(item.zonalShiftId ?? ''),
+    resourceIdentifier: String(item.resourceIdentifier ?? ''),
+    awayFrom: String(item.awayFrom ?? ''),
+    comment: optionalString(item.comment),
+    expiryTime: epochSeconds(item.expiryTime),
+    startTime: epochSeconds(item.startTime),
+    shiftType: optionalString(item.shiftType),
+    appliedStatus: optionalString(item.appliedStatus),
+    practiceRunOutcome: optionalString(item.practiceRunOutcome),
+  };
+}
+
+/**
+ * The parts of a GetManagedResource answer the decision reads. A missing `zonalShifts` or
+ * `autoshifts` is an empty list (both are optional in older answers).
+ */
+export function parseManagedResource(out: Record<string, unknown>): ManagedResource {
+  const list = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
+  const weights: Record<string, number> = {};
+  if (isRecord(out.appliedWeights)) {
+    for (const [zone, weight] of Object.entries(out.appliedWeights)) {
+      if (typeof weight === 'number') {
+        weights[zone] = weight;
+      }
+    }
+  }
+  return {
+    arn: optionalString(out.arn),
+    zonalShifts: list(out.zonalShifts).map(parseShift),
+    autoshifts: list(out.autoshifts).map((item): Autoshift => ({
+      awayFrom: String(item.awayFrom ?? ''),
+      startTime: epochSeconds(item.startTime),
+      appliedStatus: optionalString(item.appliedStatus),
+    })),
+    appliedWeights: weights,
+    zonalAutoshiftStatus: optionalString(out.zonalAutoshiftStatus),
+  };
 }

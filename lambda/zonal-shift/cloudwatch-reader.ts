@@ -6,7 +6,7 @@ import {
   MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import { AlarmStateValue } from './alarm-rule';
-import { AlarmDefinition, AlarmReader, DimensionSet } from './types';
+import { AlarmReader, AlarmState, DimensionSet } from './types';
 
 /** DescribeAlarms accepts at most this many names per call. */
 export const DESCRIBE_ALARMS_BATCH = 100;
@@ -26,8 +26,13 @@ function dimensionSet(dimensions: Dimension[] | undefined): DimensionSet {
   return out;
 }
 
+function stateSince(alarm: { StateTransitionedTimestamp?: Date; StateUpdatedTimestamp?: Date }): number | undefined {
+  const stamp = alarm.StateTransitionedTimestamp ?? alarm.StateUpdatedTimestamp;
+  return stamp instanceof Date && !Number.isNaN(stamp.getTime()) ? stamp.getTime() : undefined;
+}
+
 /** The alarm's own metric (if any) and the metric of every `MetricStat` in its metric math. */
-export function metricAlarmDefinition(alarm: MetricAlarm): AlarmDefinition {
+export function metricAlarmState(alarm: MetricAlarm): AlarmState {
   const sets: DimensionSet[] = [];
   if (alarm.MetricName || alarm.Dimensions?.length) {
     sets.push(dimensionSet(alarm.Dimensions));
@@ -43,11 +48,12 @@ export function metricAlarmDefinition(alarm: MetricAlarm): AlarmDefinition {
     type: 'metric',
     state: stateOf(alarm.StateValue),
     dimensionSets: sets,
+    stateSince: stateSince(alarm),
   };
 }
 
 /** A composite alarm's rule and state. */
-export function compositeAlarmDefinition(alarm: CompositeAlarm): AlarmDefinition {
+export function compositeAlarmState(alarm: CompositeAlarm): AlarmState {
   return {
     name: alarm.AlarmName ?? '',
     arn: alarm.AlarmArn,
@@ -55,16 +61,20 @@ export function compositeAlarmDefinition(alarm: CompositeAlarm): AlarmDefinition
     state: stateOf(alarm.StateValue),
     rule: alarm.AlarmRule ?? '',
     dimensionSets: [],
+    stateSince: stateSince(alarm),
   };
 }
 
-/** Reads alarm definitions with cloudwatch:DescribeAlarms, up to 100 names per call. */
+/**
+ * Reads alarm states with cloudwatch:DescribeAlarms, up to 100 names per call: one call for the
+ * names of one load balancer and zone (the construct keeps them under 100).
+ */
 export class CloudWatchAlarmReader implements AlarmReader {
   constructor(private readonly client: CloudWatchClient) {}
 
-  async describeAlarms(names: string[]): Promise<AlarmDefinition[]> {
+  async describeAlarms(names: string[]): Promise<AlarmState[]> {
     const unique = [...new Set(names)];
-    const out: AlarmDefinition[] = [];
+    const out: AlarmState[] = [];
     for (let start = 0; start < unique.length; start += DESCRIBE_ALARMS_BATCH) {
       const batch = unique.slice(start, start + DESCRIBE_ALARMS_BATCH);
       let nextToken: string | undefined;
@@ -80,8 +90,8 @@ export class CloudWatchAlarmReader implements AlarmReader {
           MaxRecords: DESCRIBE_ALARMS_BATCH,
           NextToken: nextToken,
         }));
-        out.push(...(response.MetricAlarms ?? []).map(metricAlarmDefinition));
-        out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmDefinition));
+        out.push(...(response.MetricAlarms ?? []).map(metricAlarmState));
+        out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmState));
         nextToken = response.NextToken;
       } while (nextToken);
     }

@@ -22,11 +22,12 @@ export class ArcError extends Error {
 /**
  * How to react to an error:
  * - `conflict`: someone changed the shifts; re-read and decide again.
+ * - `not-active`: the shift to update or cancel is no longer active (409 `ZonalShiftStatusNotActive`).
  * - `not-found`: the resource or shift does not exist (any more).
  * - `retryable`: throttling, server error or no answer; back off, then let Lambda retry.
  * - `refuse`: a request the service will never accept (validation, access denied); log and stop.
  */
-export type ErrorClass = 'conflict' | 'not-found' | 'retryable' | 'refuse';
+export type ErrorClass = 'conflict' | 'not-active' | 'not-found' | 'retryable' | 'refuse';
 
 const THROTTLING = /throttl|toomanyrequests|requestlimitexceeded|slowdown/i;
 
@@ -36,7 +37,7 @@ export function classifyArcError(err: unknown): ErrorClass {
     return 'retryable';
   }
   if (err.status === 409) {
-    return 'conflict';
+    return err.reason === 'ZonalShiftStatusNotActive' ? 'not-active' : 'conflict';
   }
   if (err.status === 404) {
     return 'not-found';

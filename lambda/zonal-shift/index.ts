@@ -1,9 +1,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ArcZonalShiftClient, arcEndpoint } from './arc-client';
+import { ARC_RETRY, CLOUDWATCH_RETRY } from './budget';
 import { CloudWatchAlarmReader } from './cloudwatch-reader';
-import { DEFAULT_METRICS_NAMESPACE, parseConfig } from './config';
-import { handleAlarmEvent, parseAlarmEvent, refuseForConfiguration } from './decide';
+import { CONFIG_VARIABLE, DEFAULT_METRICS_NAMESPACE, parseConfig } from './config';
+import { handleEvent, refuseForConfiguration } from './decide';
 import { Decision, HandlerConfig, HandlerDeps, Runtime } from './types';
 
 const runtime: Runtime = {
@@ -13,54 +14,61 @@ const runtime: Runtime = {
 };
 const logger = { log: (line: string) => process.stdout.write(`${line}\n`) };
 
-let config: HandlerConfig | { error: string } | undefined;
-const depsByRegion = new Map<string, HandlerDeps>();
+let loaded: { config: HandlerConfig; deps: HandlerDeps } | { error: string } | undefined;
 
-function loadConfig(): HandlerConfig | { error: string } {
-  if (!config) {
-    try {
-      config = parseConfig(process.env);
-    } catch (err) {
-      config = { error: (err as Error).message };
-    }
-  }
-  return config;
-}
-
-function depsFor(partition: string, region: string): HandlerDeps {
-  const key = `${partition}/${region}`;
-  let deps = depsByRegion.get(key);
-  if (!deps) {
-    const credentials = defaultProvider();
-    deps = {
-      alarms: new CloudWatchAlarmReader(new CloudWatchClient({ region, credentials })),
-      shifts: new ArcZonalShiftClient({ region, credentials, endpoint: arcEndpoint(region, partition, process.env) }),
-      runtime,
-      logger,
-    };
-    depsByRegion.set(key, deps);
-  }
-  return deps;
+/** The partition of the managed load balancers (all in the function's account and Region). */
+function partitionOf(config: HandlerConfig): string {
+  return /^arn:([^:]+):/.exec(config.groups[0]?.loadBalancerArn ?? '')?.[1] ?? 'aws';
 }
 
 /**
- * CloudWatch alarm action: starts, extends or cancels an ARC zonal shift away from the one
- * Availability Zone the alarm points at. Logs one decision line per event.
+ * Reads the configuration and builds the clients once per container. The clients talk to the
+ * function's own Region (never one named by an event).
  */
-export async function handler(event: unknown): Promise<Decision> {
-  const current = loadConfig();
+function load(): { config: HandlerConfig; deps: HandlerDeps } | { error: string } {
+  if (!loaded) {
+    try {
+      const config = parseConfig(process.env);
+      const region = process.env.AWS_REGION ?? 'us-east-1';
+      const credentials = defaultProvider();
+      const cloudwatch = new CloudWatchClient({
+        region,
+        credentials,
+        maxAttempts: CLOUDWATCH_RETRY.attempts,
+        requestHandler: { requestTimeout: CLOUDWATCH_RETRY.timeoutMs, connectionTimeout: 1000 },
+      });
+      loaded = {
+        config,
+        deps: {
+          alarms: new CloudWatchAlarmReader(cloudwatch),
+          shifts: new ArcZonalShiftClient({
+            region,
+            credentials,
+            endpoint: arcEndpoint(region, partitionOf(config), process.env),
+            timeoutMs: ARC_RETRY.timeoutMs,
+          }),
+          runtime,
+          logger,
+        },
+      };
+    } catch (err) {
+      loaded = { error: (err as Error).message };
+    }
+  }
+  return loaded;
+}
+
+/**
+ * Alarm action and reconcile schedule: starts, extends or ends this responder's ARC zonal shift
+ * for the zones of the wired isolated-impact alarms, from freshly read state. Logs one decision
+ * line per zone decided.
+ */
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<Decision[]> {
+  const current = load();
   if ('error' in current) {
-    return refuseForConfiguration(current.error, process.env.METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE, { logger, runtime });
+    const namespace = /"namespace":"([^"]+)"/.exec(process.env[CONFIG_VARIABLE] ?? '')?.[1] ?? DEFAULT_METRICS_NAMESPACE;
+    return [refuseForConfiguration(current.error, namespace, { logger, runtime })];
   }
-  const parsed = parseAlarmEvent(event);
-  const region = typeof parsed === 'string' ? process.env.AWS_REGION ?? 'us-east-1' : parsed.region;
-  const partition = typeof parsed === 'string' ? 'aws' : parsed.partition;
-  let deps: HandlerDeps;
-  try {
-    deps = depsFor(partition, region);
-  } catch (err) {
-    // An unusable endpoint override would otherwise throw on every call.
-    return refuseForConfiguration(`cannot build the AWS clients: ${(err as Error).message}`, current.metricsNamespace, { logger, runtime });
-  }
-  return handleAlarmEvent(event, current, deps);
+  const remaining = context?.getRemainingTimeInMillis;
+  return handleEvent(event, current.config, current.deps, { remainingMs: remaining ? () => remaining.call(context) : undefined });
 }

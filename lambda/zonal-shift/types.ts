@@ -3,8 +3,8 @@ import { AlarmStateValue } from './alarm-rule';
 /** One metric's dimensions, as `{ Name: Value }`. */
 export type DimensionSet = Record<string, string>;
 
-/** The parts of a CloudWatch alarm definition the handler decides on. */
-export interface AlarmDefinition {
+/** An alarm as `cloudwatch:DescribeAlarms` returns it, reduced to what the decision reads. */
+export interface AlarmState {
   readonly name: string;
   readonly arn?: string;
   readonly type: 'metric' | 'composite';
@@ -13,64 +13,82 @@ export interface AlarmDefinition {
   readonly rule?: string;
   /** Metric alarms only: the alarm's own metric and every `MetricStat` of its metric math. */
   readonly dimensionSets: DimensionSet[];
+  /**
+   * When the alarm last changed state (epoch ms): `StateTransitionedTimestamp`, or
+   * `StateUpdatedTimestamp` when the former is absent; undefined when neither was returned.
+   */
+  readonly stateSince?: number;
 }
 
-/** Reads alarm definitions (cloudwatch:DescribeAlarms, both alarm types). */
+/** Reads alarm states (cloudwatch:DescribeAlarms, both alarm types, as few calls as possible). */
 export interface AlarmReader {
-  /** Returns the definitions of the named alarms that exist; unknown names are left out. */
-  describeAlarms(names: string[]): Promise<AlarmDefinition[]>;
+  /** Returns the alarms of the given names that exist; unknown names are left out. */
+  describeAlarms(names: string[]): Promise<AlarmState[]>;
 }
 
-/** Values of `shiftType` in ListZonalShifts: who started a shift and why. */
+/** Values of `shiftType` in GetManagedResource's `zonalShifts`: who started a shift and why. */
 export const SHIFT_TYPE = {
   /** A customer started it (a person or this automation). */
   CUSTOMER: 'ZONAL_SHIFT',
   /** ARC's weekly 30-minute autoshift practice run. */
   PRACTICE_RUN: 'PRACTICE_RUN',
-  /** An AWS FIS experiment's zonal autoshift action. */
+  /** An AWS FIS experiment's zonal shift. */
   FIS_EXPERIMENT: 'FIS_EXPERIMENT',
-  /** AWS shifted traffic away from an AZ it sees as impaired. */
-  AUTOSHIFT: 'ZONAL_AUTOSHIFT',
 } as const;
 
-/** An ARC zonal shift as the API returns it. */
+/** An ARC zonal shift as GetManagedResource (`zonalShifts[]`) or a write operation returns it. */
 export interface ZonalShift {
   readonly zonalShiftId: string;
   readonly resourceIdentifier: string;
   readonly awayFrom: string;
-  readonly status?: string;
   readonly comment?: string;
+  /** Epoch seconds. */
   readonly expiryTime?: number;
+  /** Epoch seconds. */
   readonly startTime?: number;
-  /**
-   * ListZonalShifts only: one of {@link SHIFT_TYPE}, or a value added later. Absent in older
-   * responses and in the answers of Start/Update/CancelZonalShift, which act on customer shifts.
-   */
+  /** One of {@link SHIFT_TYPE}, or a value added later; absent in older answers (a customer shift). */
   readonly shiftType?: string;
-  /** ListZonalShifts only, practice runs: `PENDING`, `SUCCEEDED`, `INTERRUPTED`, ... */
+  /** `APPLIED` or `NOT_APPLIED` (precedence between kinds of shift). */
+  readonly appliedStatus?: string;
+  /** Practice runs only. */
   readonly practiceRunOutcome?: string;
+  /** Write answers only: `ACTIVE`, `EXPIRED`, `CANCELED`. */
+  readonly status?: string;
 }
 
-/** One page of ListZonalShifts. */
-export interface ZonalShiftPage {
-  readonly items: ZonalShift[];
-  readonly nextToken?: string;
+/** An active AWS autoshift, from GetManagedResource's `autoshifts[]`. */
+export interface Autoshift {
+  readonly awayFrom: string;
+  readonly startTime?: number;
+  readonly appliedStatus?: string;
+}
+
+/** What ARC says about one managed resource (GetManagedResource). */
+export interface ManagedResource {
+  readonly arn?: string;
+  readonly zonalShifts: ZonalShift[];
+  readonly autoshifts: Autoshift[];
+  readonly appliedWeights: Record<string, number>;
+  readonly zonalAutoshiftStatus?: string;
+}
+
+/** A StartZonalShift request. */
+export interface StartShiftRequest {
+  readonly resourceIdentifier: string;
+  readonly awayFrom: string;
+  readonly expiresIn: string;
+  readonly comment: string;
 }
 
 /** The ARC zonal shift operations the handler uses. */
 export interface ShiftApi {
-  listActiveZonalShifts(resourceIdentifier: string, nextToken?: string): Promise<ZonalShiftPage>;
-  startZonalShift(request: {
-    resourceIdentifier: string;
-    awayFrom: string;
-    expiresIn: string;
-    comment: string;
-  }): Promise<ZonalShift>;
-  updateZonalShift(zonalShiftId: string, update: { expiresIn: string; comment?: string }): Promise<ZonalShift>;
+  getManagedResource(resourceIdentifier: string): Promise<ManagedResource>;
+  startZonalShift(request: StartShiftRequest): Promise<ZonalShift>;
+  updateZonalShift(zonalShiftId: string, update: { expiresIn: string }): Promise<ZonalShift>;
   cancelZonalShift(zonalShiftId: string): Promise<ZonalShift>;
 }
 
-/** Time and randomness, injectable so retries are fast in tests. */
+/** Time and randomness, injectable so retries are fast and clocks controllable in tests. */
 export interface Runtime {
   sleep(ms: number): Promise<void>;
   random(): number;
@@ -82,17 +100,54 @@ export interface Logger {
   log(line: string): void;
 }
 
-/** Parsed environment of the function. */
-export interface HandlerConfig {
-  readonly managedLoadBalancerArns: string[];
-  readonly azIdMap: Record<string, string>;
-  readonly shiftExpiresIn: string;
-  readonly endShiftOnRecovery: boolean;
-  readonly dryRun: boolean;
-  readonly metricsNamespace: string;
+/** One isolated-impact alarm wired to the function, as the configuration lists it. */
+export interface WiredAlarm {
+  readonly name: string;
+  readonly loadBalancerArn: string;
+  readonly availabilityZone: string;
+  /** This zone's impaired alarm(s). */
+  readonly impairedAlarms: string[];
+  /** The other zones' impaired alarms. */
+  readonly otherImpairedAlarms: string[];
+  /** This zone's metric alarms with `LoadBalancer` and `AvailabilityZone` dimensions. */
+  readonly dimensionAlarms: string[];
+  /** This zone's alarms that keep measuring it while shifted (probes). */
+  readonly recoveryAlarms: string[];
 }
 
-/** Everything the decision logic needs. */
+/**
+ * Every wired alarm of one load balancer and zone. They share one shift, whose comment is
+ * exactly {@link ZoneGroup.comment}.
+ */
+export interface ZoneGroup {
+  readonly loadBalancerArn: string;
+  readonly availabilityZone: string;
+  readonly availabilityZoneId: string;
+  /** The exact comment of this responder's shift for this load balancer and zone. */
+  readonly comment: string;
+  readonly wired: WiredAlarm[];
+  readonly impairedAlarms: string[];
+  readonly otherImpairedAlarms: string[];
+  readonly dimensionAlarms: string[];
+  readonly recoveryAlarms: string[];
+  /** Every alarm name the decision reads, without duplicates (one DescribeAlarms call). */
+  readonly alarmNames: string[];
+}
+
+/** Parsed configuration of the function. */
+export interface HandlerConfig {
+  /** Fixed at synthesis; part of every comment this responder writes. */
+  readonly owner: string;
+  readonly shiftExpiresIn: string;
+  readonly shiftExpiresInMinutes: number;
+  readonly endShiftOnRecovery: boolean;
+  readonly recoveryWindowMs: number;
+  readonly dryRun: boolean;
+  readonly metricsNamespace: string;
+  readonly groups: ZoneGroup[];
+}
+
+/** Everything the decision pipeline needs. */
 export interface HandlerDeps {
   readonly alarms: AlarmReader;
   readonly shifts: ShiftApi;
@@ -105,22 +160,24 @@ export type DecisionKind = 'started' | 'extended' | 'cancelled' | 'refused' | 'd
 
 /** A shift that a customer shift takes precedence over, as logged. */
 export interface SupersededShift {
-  zonalShiftId: string;
-  shiftType: string;
+  readonly zonalShiftId?: string;
+  readonly shiftType: string;
+  readonly awayFrom: string;
 }
 
 /** One decision, as logged. */
 export interface Decision {
-  decision: DecisionKind;
-  reason: string;
-  alarmName?: string;
-  alarmArn?: string;
-  loadBalancerArn?: string;
-  availabilityZone?: string;
-  availabilityZoneId?: string;
-  zonalShiftId?: string;
-  /** Active shifts ARC or AWS started that our customer shift takes precedence over. */
-  supersedes?: SupersededShift[];
+  readonly decision: DecisionKind;
+  readonly reason: string;
+  /** What invoked the function: an alarm name, or `reconcile`. */
+  readonly trigger?: string;
+  readonly alarmArn?: string;
+  readonly loadBalancerArn?: string;
+  readonly availabilityZone?: string;
+  readonly availabilityZoneId?: string;
+  readonly zonalShiftId?: string;
+  /** Active shifts (practice runs, FIS experiments, autoshifts) our customer shift takes precedence over. */
+  readonly supersedes?: SupersededShift[];
   /** For dry-run: what would have been done. */
-  wouldHave?: 'started' | 'extended' | 'cancelled';
+  readonly wouldHave?: 'started' | 'extended' | 'cancelled';
 }

@@ -31,6 +31,11 @@ export class AvailabilityZoneIds extends Construct {
     }
   }
 
+  /** Each zone name mapped to its ID (a token until deploy time). */
+  public idsByName(): Record<string, string> {
+    return Object.fromEntries(this.ids);
+  }
+
   /** A JSON object string (a token until deploy time) mapping each zone name to its ID. */
   public toJson(): string {
     return Stack.of(this).toJsonString(Object.fromEntries(this.ids));

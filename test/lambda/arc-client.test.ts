@@ -44,43 +44,32 @@ describe('ArcZonalShiftClient against a local ARC', () => {
     expect(signedHeaders).toEqual(expect.arrayContaining(['host', 'x-amz-date']));
   });
 
-  test('ListZonalShifts sends status, resource and page token as query parameters', async () => {
-    await client.listActiveZonalShifts(LB_ARN, 'token 1');
-    expect(arc.requests[0]).toMatchObject({
-      method: 'GET',
-      path: '/zonalshifts',
-      query: { status: 'ACTIVE', resourceIdentifier: LB_ARN, maxResults: '100', nextToken: 'token 1' },
-      signatureValid: true,
-    });
+  test('GetManagedResource is a signed GET of the ARN percent-encoded as one path segment', async () => {
+    await client.getManagedResource(LB_ARN);
+    const [sent] = arc.requests;
+    expect(sent).toMatchObject({ operation: 'GetManagedResource', method: 'GET', path: `/managedresources/${encodeURIComponent(LB_ARN)}`, body: '', signatureValid: true });
+    expect(sent.rawPath).toBe('/managedresources/arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A111111111111%3Aloadbalancer%2Fapp%2Fweb%2F0123456789abcdef');
   });
 
-  test('ListZonalShifts returns the page and its next token', async () => {
-    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
-    arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
-    const small = await FakeArcServer.start({ pageSize: 1 });
-    small.seed(stored);
-    small.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
-    const pagingClient = new ArcZonalShiftClient({
-      region: 'us-east-1',
-      endpoint: small.endpoint,
-      credentials: async () => ({ accessKeyId: small.accessKeyId, secretAccessKey: small.secretAccessKey }),
-    });
-    const page = await pagingClient.listActiveZonalShifts(LB_ARN);
-    await small.close();
-    expect(page).toEqual({ items: [expect.objectContaining({ zonalShiftId: stored.zonalShiftId })], nextToken: '1' });
-  });
-
-  test('ListZonalShifts items keep shiftType and practiceRunOutcome', async () => {
+  test('GetManagedResource returns zonal shifts with their types, autoshifts and applied weights', async () => {
     const practice = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', shiftType: 'PRACTICE_RUN', practiceRunOutcome: 'PENDING' });
-    const page = await client.listActiveZonalShifts(LB_ARN);
-    expect(page.items).toEqual([expect.objectContaining({ zonalShiftId: practice.zonalShiftId, shiftType: 'PRACTICE_RUN', practiceRunOutcome: 'PENDING' })]);
+    arc.seedAutoshift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
+    const resource = await client.getManagedResource(LB_ARN);
+    expect(resource.zonalShifts).toEqual([expect.objectContaining({
+      zonalShiftId: practice.zonalShiftId,
+      shiftType: 'PRACTICE_RUN',
+      practiceRunOutcome: 'PENDING',
+      appliedStatus: 'NOT_APPLIED',
+      expiryTime: practice.expiryTime,
+    })]);
+    expect(resource.autoshifts).toEqual([expect.objectContaining({ awayFrom: 'use1-az1', appliedStatus: 'APPLIED' })]);
+    expect(resource.appliedWeights).toEqual({ 'use1-az6': 1, 'use1-az1': 0, 'use1-az2': 1 });
   });
 
   test('UpdateZonalShift is a PATCH of the shift', async () => {
     const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6' });
-    await client.updateZonalShift(stored.zonalShiftId, { expiresIn: '2h', comment: 'cdk-azi: x' });
-    expect(arc.requests[0]).toMatchObject({ method: 'PATCH', path: `/zonalshifts/${stored.zonalShiftId}`, json: { expiresIn: '2h', comment: 'cdk-azi: x' }, signatureValid: true });
-    expect(arc.shifts[0].comment).toBe('cdk-azi: x');
+    await client.updateZonalShift(stored.zonalShiftId, { expiresIn: '2h' });
+    expect(arc.requests[0]).toMatchObject({ method: 'PATCH', path: `/zonalshifts/${stored.zonalShiftId}`, json: { expiresIn: '2h' }, signatureValid: true });
   });
 
   test('CancelZonalShift is a DELETE of the shift', async () => {
@@ -97,9 +86,14 @@ describe('ArcZonalShiftClient against a local ARC', () => {
     expect(error).toMatchObject({ status: 409, errorType: 'ConflictException', reason: 'ZonalShiftAlreadyExists', zonalShiftId: stored.zonalShiftId });
   });
 
+  test('cancelling a shift that is no longer active is a 409 ZonalShiftStatusNotActive', async () => {
+    const stored = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', status: 'EXPIRED' });
+    await expect(client.cancelZonalShift(stored.zonalShiftId)).rejects.toMatchObject({ status: 409, errorType: 'ConflictException', reason: 'ZonalShiftStatusNotActive' });
+  });
+
   test('a namespaced error type header is reduced to the bare name', async () => {
     arc.faults.push({ status: 429, type: 'aws.protocoljson#ThrottlingException:http://internal.amazon.com/' });
-    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 429, errorType: 'ThrottlingException' });
+    await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 429, errorType: 'ThrottlingException' });
   });
 
   test('a validation error carries its reason', async () => {
@@ -113,7 +107,7 @@ describe('ArcZonalShiftClient against a local ARC', () => {
       endpoint: arc.endpoint,
       credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: arc.secretAccessKey, sessionToken: 'session' }),
     });
-    await withToken.listActiveZonalShifts(LB_ARN);
+    await withToken.getManagedResource(LB_ARN);
     expect(arc.requests[0].headers['x-amz-security-token']).toBe('session');
     expect(String(arc.requests[0].headers.authorization)).toMatch(/SignedHeaders=[a-z0-9;-]*x-amz-security-token/);
     expect(arc.requests[0].signatureValid).toBe(true);
@@ -125,7 +119,7 @@ describe('ArcZonalShiftClient against a local ARC', () => {
       endpoint: arc.endpoint,
       credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: 'not-the-secret' }),
     });
-    await expect(wrong.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 403, errorType: 'InvalidSignatureException' });
+    await expect(wrong.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 403, errorType: 'InvalidSignatureException' });
     expect(arc.requests[0].signatureValid).toBe(false);
   });
 
@@ -135,7 +129,7 @@ describe('ArcZonalShiftClient against a local ARC', () => {
       endpoint: arc.endpoint,
       credentials: async () => ({ accessKeyId: arc.accessKeyId, secretAccessKey: arc.secretAccessKey }),
     });
-    await expect(wrong.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 403 });
+    await expect(wrong.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 403 });
   });
 });
 
@@ -149,7 +143,7 @@ describe('ArcZonalShiftClient without an answer', () => {
       credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
       timeoutMs: 100,
     });
-    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'RequestTimeout' });
+    await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'RequestTimeout' });
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
   });
@@ -164,6 +158,6 @@ describe('ArcZonalShiftClient without an answer', () => {
       endpoint: `http://127.0.0.1:${port}`,
       credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
     });
-    await expect(client.listActiveZonalShifts(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
+    await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
   });
 });

@@ -22,7 +22,7 @@ const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 
 /**
  * CloudWatch DescribeAlarms over AWS JSON 1.0 on 127.0.0.1, answering from a fixture set of
- * metric and composite alarms (in the SDK's shapes).
+ * metric and composite alarms (in the SDK's shapes), with their state timestamps, counting calls.
  */
 export class FakeCloudWatchServer {
   static async start(): Promise<FakeCloudWatchServer> {
@@ -35,6 +35,8 @@ export class FakeCloudWatchServer {
   readonly compositeAlarms: CompositeAlarm[] = [];
   readonly requests: CloudWatchRequest[] = [];
   readonly faults: CloudWatchFault[] = [];
+  /** Runs when a request arrives, before it is answered (to change the world in a race). */
+  onRequest?: (target: string) => void;
   /** Largest page the fake returns, whatever MaxRecords says. */
   pageSize = 100;
   private readonly server: http.Server;
@@ -58,6 +60,27 @@ export class FakeCloudWatchServer {
     this.compositeAlarms.splice(0, this.compositeAlarms.length, ...composite);
   }
 
+  /** DescribeAlarms requests received (each one an AWS call). */
+  get describeAlarmsCalls(): number {
+    return this.requests.filter((request) => request.target === `${TARGET_PREFIX}DescribeAlarms`).length;
+  }
+
+  /**
+   * Sets an alarm's state as CloudWatch would: `StateUpdatedTimestamp` always moves to `at`,
+   * `StateTransitionedTimestamp` only when the state value changes.
+   */
+  setState(name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', at: Date): void {
+    const alarm = [...this.metricAlarms, ...this.compositeAlarms].find((candidate) => candidate.AlarmName === name);
+    if (!alarm) {
+      throw new Error(`no alarm ${name} in the fake`);
+    }
+    if (alarm.StateValue !== state || alarm.StateTransitionedTimestamp === undefined) {
+      alarm.StateTransitionedTimestamp = at;
+    }
+    alarm.StateValue = state;
+    alarm.StateUpdatedTimestamp = at;
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -77,6 +100,7 @@ export class FakeCloudWatchServer {
     if (target !== `${TARGET_PREFIX}DescribeAlarms`) {
       return this.error(res, 400, 'InvalidAction', `unsupported target ${target}`);
     }
+    this.onRequest?.(target);
     const fault = this.faults.shift();
     if (fault) {
       return this.error(res, fault.status, fault.code, `injected ${fault.code}`);
@@ -95,8 +119,8 @@ export class FakeCloudWatchServer {
     const size = Math.min(this.pageSize, typeof body.MaxRecords === 'number' ? body.MaxRecords : 50);
     const page = all.slice(start, start + size);
     const out: Record<string, unknown> = {
-      MetricAlarms: page.filter(([kind]) => kind === 'metric').map(([, alarm]) => alarm),
-      CompositeAlarms: page.filter(([kind]) => kind === 'composite').map(([, alarm]) => alarm),
+      MetricAlarms: page.filter(([kind]) => kind === 'metric').map(([, alarm]) => wire(alarm)),
+      CompositeAlarms: page.filter(([kind]) => kind === 'composite').map(([, alarm]) => wire(alarm)),
     };
     if (start + size < all.length) {
       out.NextToken = String(start + size);
@@ -112,4 +136,15 @@ export class FakeCloudWatchServer {
     });
     res.end(JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message }));
   }
+}
+
+/** AWS JSON 1.0 sends timestamps as epoch seconds. */
+function wire(alarm: MetricAlarm | CompositeAlarm): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...alarm };
+  for (const [key, value] of Object.entries(out)) {
+    if (value instanceof Date) {
+      out[key] = value.getTime() / 1000;
+    }
+  }
+  return out;
 }
