@@ -4,3 +4,4 @@ export * from './zonal-deployment';
 export * from './zonal-alarms';
 export * from './zonal-dashboard';
 export * from './az-independent-service';
+export * from './zonal-probes';

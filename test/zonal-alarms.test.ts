@@ -28,6 +28,8 @@ function synth(props: Partial<ZonalAlarmsProps> = {}, withTargetGroup = false) {
     loadBalancer: alb,
     availabilityZones: ZONES,
     targetGroup: withTargetGroup ? targetGroup : undefined,
+    // The tests of the static alarms leave out the outlier alarms; their own tests turn them on.
+    outlierDetection: false,
     ...props,
   });
   return { stack, alb, alarms, template: Template.fromStack(stack) };
@@ -406,7 +408,7 @@ describe('brownfield', () => {
     });
     const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Targets', { targetGroupArn: TG_ARN });
     const alarms = new ZonalAlarms(stack, 'Alarms', {
-      loadBalancer: alb, targetGroup, availabilityZones: ZONES, alarmOnUnhealthyHosts: true,
+      loadBalancer: alb, targetGroup, availabilityZones: ZONES, alarmOnUnhealthyHosts: true, outlierDetection: false,
     });
     return { stack, alarms, template: Template.fromStack(stack) };
   }
@@ -441,7 +443,8 @@ describe('brownfield', () => {
     const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', { loadBalancerArn: arn, securityGroupId: 'sg-1' });
     new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES });
     const stats = metricStats(Template.fromStack(stack));
-    expect(stats).toHaveLength(ZONES.length * (3 + 2));
+    // Availability (3), latency (2) and the outlier alarm (3 per AZ) in each AZ.
+    expect(stats).toHaveLength(ZONES.length * (3 + 2 + 3 * ZONES.length));
     for (const { stat } of stats) {
       const lb = stat.Metric.Dimensions.find((d: any) => d.Name === 'LoadBalancer');
       expect(JSON.stringify(lb.Value)).toContain('AlbArn');
