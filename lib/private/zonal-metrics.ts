@@ -247,7 +247,6 @@ export class ZonalProbeMetrics {
       dimensionsMap: { LoadBalancer: this.options.loadBalancerDimension },
       statistic: 'Sum',
       period,
-      label: 'probe cycles',
     });
   }
 
