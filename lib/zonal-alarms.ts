@@ -140,8 +140,8 @@ export interface ZonalAlarmsProps {
   readonly probes?: IZonalProbes;
 
   /**
-   * Period of the probe alarms: 10, 20 or 30 seconds (high-resolution alarms, evaluated every
-   * 10 seconds) or a multiple of 60 seconds. At least the probes' `interval`, so every period
+   * Period of the probe alarms: 10 or 30 seconds (high-resolution alarms, evaluated every
+   * 10 seconds; aws-cdk-lib refuses 20) or a multiple of 60 seconds. At least the probes' `interval`, so every period
    * holds a probe cycle.
    *
    * @default Duration.seconds(10)
@@ -725,8 +725,8 @@ function validateProbes(
     throw new Error('probePeriod must be a concrete duration, not a token.');
   }
   const seconds = period.toSeconds({ integral: false });
-  if (!([10, 20, 30].includes(seconds) || (seconds >= 60 && seconds % 60 === 0))) {
-    throw new Error(`probePeriod is ${period.toHumanString()}; CloudWatch alarms take 10, 20 or 30 seconds or a multiple of 60, e.g. Duration.seconds(10).`);
+  if (!([10, 30].includes(seconds) || (seconds >= 60 && seconds % 60 === 0))) {
+    throw new Error(`probePeriod is ${period.toHumanString()}; use 10 or 30 seconds (high-resolution alarms) or a multiple of 60, e.g. Duration.seconds(10).`);
   }
   if (seconds < probes.interval.toSeconds({ integral: false })) {
     throw new Error(`probePeriod (${period.toHumanString()}) is shorter than the probes' interval (${probes.interval.toHumanString()}): some periods would hold no probe. Use a probePeriod of at least the interval.`);
