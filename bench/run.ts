@@ -1,9 +1,11 @@
 // `npm run bench`: speed and size figures, printed, never asserted. Not part of `npm test`.
 import { runHandlerBench } from './handler-bench';
+import { runProbeBench } from './probe-bench';
 import { runSynthBench } from './synth-bench';
 
 async function main(): Promise<void> {
   await runHandlerBench();
+  await runProbeBench();
   runSynthBench();
 }
 
