@@ -1,5 +1,6 @@
 import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
 import { ZonalAlarms, ZonalAlarmsProps } from '../lib/zonal-alarms';
 import { MetricQuery, Value, evaluateAlarmQueries } from './support/metric-math';
 
@@ -120,6 +121,17 @@ describe('outlier rule on datapoints (factor 3, floor 0.5 %, static threshold 1 
 
   test('an AZ without traffic counts as 0 among the others', () => {
     expect(outliers([0.8, undefined, 0.1])).toEqual([true, undefined, false]);
+  });
+
+  test('with factor 3 > N - 1, at most one AZ is an outlier at a time, whatever the rates', () => {
+    let outlierRuns = 0;
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 3, maxLength: 3 }), (faults) => {
+      const found = outliers(faults.map((count) => count / 10)).filter((breaching) => breaching === true).length;
+      outlierRuns += found > 0 ? 1 : 0;
+      return found <= 1;
+    }), { numRuns: 300, seed: 8 });
+    // The property is only worth something if the generator reaches outliers.
+    expect(outlierRuns).toBeGreaterThanOrEqual(300 / 10);
   });
 
   test('alarm threshold is the floor and the expression reads every AZ: 3 metrics per AZ, within the 10-metric limit', () => {

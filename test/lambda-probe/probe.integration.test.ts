@@ -1,3 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as https from 'node:https';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseConfig, parseStatusCodes, zonalName } from '../../lambda/zonal-probe/config';
 import { ProbeDeps, runInvocation } from '../../lambda/zonal-probe/index';
@@ -99,6 +106,47 @@ describe('one cycle against one local server per AZ', () => {
     });
     expect(results).toHaveLength(4);
     expect(results.every((result) => result.outcome === 'dns' && result.detail === 'EAI_AGAIN')).toBe(true);
+  });
+});
+
+describe('HTTPS', () => {
+  let dir: string;
+  let server: https.Server;
+  const serverNames: Array<string | false> = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'probe-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'),
+      '-out', join(dir, 'cert.pem'), '-subj', '/CN=shop.example.com', '-days', '1'], { stdio: 'ignore' });
+    const credentials = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    // The server name arrives in the ClientHello, before the client judges the certificate.
+    server = https.createServer({
+      ...credentials,
+      SNICallback: (servername, callback) => {
+        serverNames.push(servername);
+        callback(null, createSecureContext(credentials));
+      },
+    }, (_req, res) => {
+      res.writeHead(200);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the TLS server name is the host name, not the zonal name, and the certificate is verified', async () => {
+    const config = parseConfig(env({ PROTOCOL: 'https', HOST_HEADER: 'shop.example.com', AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
+    const port = (server.address() as AddressInfo).port;
+    const [result] = await runCycle(config, async (hostname) => {
+      expect(hostname).toBe(`us-east-1a.${DNS_NAME}`);
+      return { address: '127.0.0.1', port };
+    });
+    // The server saw SNI for the certificate's name; the self-signed certificate is not trusted,
+    // so the probe reads a fault instead of accepting any certificate.
+    expect(serverNames.at(-1)).toBe('shop.example.com');
+    expect(result).toMatchObject({ outcome: 'connection', detail: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
   });
 });
 
