@@ -1,10 +1,12 @@
 // `npm run bench`: speed and size figures, printed, never asserted. Not part of `npm test`.
 import { runHandlerBench } from './handler-bench';
+import { runProbeBench } from './probe-bench';
 import { runSynthBench } from './synth-bench';
 import { runWavesBench } from './waves-bench';
 
 async function main(): Promise<void> {
   await runHandlerBench();
+  await runProbeBench();
   runSynthBench();
   runWavesBench();
 }

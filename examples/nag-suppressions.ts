@@ -51,7 +51,7 @@ export const REFERENCE_SUPPRESSIONS: ReferenceSuppression[] = [
   },
   {
     rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    path: /(\/ZonalShift\/Handler\/ServiceRole|\/AWS679f53fac002430cb0da5b7982bd2287\/ServiceRole)\/Resource$/,
+    path: /(\/ZonalShift\/Handler\/ServiceRole|\/Probes\/Handler\/ServiceRole|\/AWS679f53fac002430cb0da5b7982bd2287\/ServiceRole)\/Resource$/,
     reason: 'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes, which the functions need for their decision logs.',
   },
   ...['s3:GetBucket*', 's3:GetObject*', 's3:List*'].map((action) => ({
@@ -73,6 +73,16 @@ export const REFERENCE_SUPPRESSIONS: ReferenceSuppression[] = [
     rule: 'AwsSolutions-IAM5[Resource::*]',
     path: /\/ZonalShift\/ZoneIds\/[a-z0-9-]+\/CustomResourcePolicy\/Resource$/,
     reason: 'ec2:DescribeAvailabilityZones does not support resource-level permissions; it is read-only and runs only at deploy time to map zone names to zone IDs.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    path: /\/Probes\/Handler\/ServiceRole\/DefaultPolicy\/Resource$/,
+    reason: 'cloudwatch:PutMetricData does not support resource-level permissions; the statement is limited to the probes\' namespace with the cloudwatch:namespace condition key.',
+  },
+  {
+    rule: 'AwsSolutions-L1',
+    path: /\/Probes\/Handler\/Resource$/,
+    reason: 'The probe function is built and tested for Node.js 22 (esbuild target node22), a runtime in standard support; moving runtimes is a tested change, not a default.',
   },
   {
     rule: 'AwsSolutions-L1',

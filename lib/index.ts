@@ -10,3 +10,4 @@ export * from './deployment-pipeline';
 export * from './one-box-deployment';
 export * from './zonal-autoshift';
 export * from './zonal-data-tier';
+export * from './zonal-probes';

@@ -2,9 +2,10 @@ import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { worstCaseTimeToAlarm } from './private/alarm-timing';
+import { fastestTimeToAlarm, probeFastestTimeToAlarm, worstCaseTimeToAlarm, SUB_MINUTE_EVALUATION_INTERVAL } from './private/alarm-timing';
 import { ZonalMetrics } from './private/zonal-metrics';
 import { requireDistinctZones } from './private/validation';
+import { IZonalProbes } from './zonal-probes';
 
 /**
  * Properties of `ZonalAlarms`.
@@ -119,13 +120,92 @@ export interface ZonalAlarmsProps {
 
   /**
    * Prefix of every alarm name. Names become `<prefix>-<az>-availability`,
-   * `-latency`, `-unhealthy-hosts`, `-impaired`, `-isolated-impact` and
+   * `-latency`, `-unhealthy-hosts`, `-probe-availability`, `-probe-latency`,
+   * `-outlier`, `-impaired`, `-isolated-impact` and
    * `<prefix>-regional-impact`; each must stay within 255 characters.
    *
    * @default - generated names: CloudFormation names the metric alarms,
    * aws-cdk-lib names the composite alarms after their construct paths
    */
   readonly alarmNamePrefix?: string;
+
+  /**
+   * Synthetic probes of each AZ's zonal endpoint (`ZonalProbes`). With them, each AZ gets a
+   * probe availability and a probe latency alarm at sub-minute periods in its impaired
+   * composite; they keep measuring an AZ after a zonal shift has drained it, which is what
+   * `recoveryAlarms` exposes.
+   *
+   * @default - no probe alarms; detection reads load-balancer metrics only
+   */
+  readonly probes?: IZonalProbes;
+
+  /**
+   * Period of the probe alarms: 10 or 30 seconds (high-resolution alarms, evaluated every
+   * 10 seconds; aws-cdk-lib refuses 20) or a multiple of 60 seconds. At least the probes' `interval`, so every period
+   * holds a probe cycle.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly probePeriod?: Duration;
+
+  /**
+   * Number of periods each probe alarm evaluates (N).
+   *
+   * @default 3
+   */
+  readonly probeEvaluationPeriods?: number;
+
+  /**
+   * Breaching periods within `probeEvaluationPeriods` that put a probe alarm into ALARM (M).
+   * At least 2, so that one bad period (a blip) never alarms.
+   *
+   * @default 2
+   */
+  readonly probeDatapointsToAlarm?: number;
+
+  /**
+   * Percentage of failed probe requests in a period at or above which the period breaches.
+   * In (0, 100]. With the default 3 requests per cycle and one cycle per period, 50 means two
+   * of the three requests failed.
+   *
+   * @default 50
+   */
+  readonly probeFaultRateThresholdPercent?: number;
+
+  /**
+   * Median probe latency at or above which a period breaches. Keep it below the probes'
+   * timeout: a request slower than the timeout is a fault, not a latency.
+   *
+   * @default - `latencyThreshold`
+   */
+  readonly probeLatencyThreshold?: Duration;
+
+  /**
+   * Whether each AZ gets an outlier alarm: its load-balancer fault rate is at least
+   * `outlierFactor` times the mean of the other AZs' AND at least
+   * `outlierMinimumFaultRatePercent`. It catches one AZ degrading below the static threshold and
+   * never fires when every AZ degrades together. The expression reads 3 metrics per AZ and a
+   * metric-math alarm takes at most 10 metrics, so it needs 3 AZs or fewer.
+   *
+   * @default - true for up to 3 AZs; with more, false and a warning
+   */
+  readonly outlierDetection?: boolean;
+
+  /**
+   * How many times the mean fault rate of the other AZs an AZ's fault rate must reach to be an
+   * outlier. Greater than 1.
+   *
+   * @default 3
+   */
+  readonly outlierFactor?: number;
+
+  /**
+   * Fault rate, in percent, an AZ must reach before it can be an outlier, so that 0.01 % against
+   * 0 % is not one. In (0, `faultRateThresholdPercent`].
+   *
+   * @default - half of `faultRateThresholdPercent`
+   */
+  readonly outlierMinimumFaultRatePercent?: number;
 }
 
 /**
@@ -144,7 +224,37 @@ export interface ZonalAlarmSet {
    * @default - not created unless `alarmOnUnhealthyHosts` is true
    */
   readonly unhealthyHostsAlarm?: cloudwatch.Alarm;
-  /** ANY of this AZ's metric alarms is in ALARM. */
+  /**
+   * Percentage of failed probe requests to the AZ at or above the threshold.
+   *
+   * @default - only with `probes`
+   */
+  readonly probeAvailabilityAlarm?: cloudwatch.Alarm;
+  /**
+   * Median probe latency of the AZ at or above the threshold.
+   *
+   * @default - only with `probes`
+   */
+  readonly probeLatencyAlarm?: cloudwatch.Alarm;
+  /**
+   * The AZ's load-balancer fault rate is an outlier against the other AZs'. Its expression reads
+   * every AZ's metrics, so it is not in `metricAlarms`.
+   *
+   * @default - only with outlier detection
+   */
+  readonly outlierAlarm?: cloudwatch.Alarm;
+  /**
+   * The AZ's metric alarms whose every metric carries exactly this load balancer's
+   * `LoadBalancer` and this AZ's `AvailabilityZone` dimensions: availability, latency,
+   * unhealthy hosts and the probe alarms, as far as they exist.
+   */
+  readonly metricAlarms: cloudwatch.Alarm[];
+  /**
+   * The alarms that still measure the AZ after its traffic has been shifted away: the probe
+   * alarms. Empty without probes (load-balancer metrics of a drained AZ read as healthy).
+   */
+  readonly recoveryAlarms: cloudwatch.IAlarm[];
+  /** ANY of this AZ's metric alarms (including the outlier alarm) is in ALARM. */
   readonly impairedAlarm: cloudwatch.CompositeAlarm;
   /**
    * This AZ is impaired AND no other AZ is. The only alarm meant to trigger
@@ -186,8 +296,24 @@ export class ZonalAlarms extends Construct {
    */
   public readonly timeToAlarm: Duration;
 
+  /**
+   * Modelled time from the onset of a total AZ failure to the isolated-impact alarm firing on the
+   * fastest detection path, delivery delay included. With probes: probe interval (until the
+   * first failing probe) + `probeDatapointsToAlarm * probePeriod` + the probes' delivery delay
+   * (timeout + ingestion) + one 10-second evaluation. Without: one period (until the first
+   * whole breaching period) + `datapointsToAlarm * period` + 60 s ALB metric delivery (the low
+   * end of what is seen; undocumented) + one 60-second evaluation.
+   */
+  public readonly fastestTimeToAlarm: Duration;
+
   /** The AZ names, as given. */
   public readonly availabilityZones: string[];
+
+  /** The probes the probe alarms read, when given. */
+  public readonly probes?: IZonalProbes;
+
+  /** Period of the probe alarms (meaningful only with probes). */
+  public readonly probePeriod: Duration;
 
   private readonly metrics: ZonalMetrics;
 
@@ -210,14 +336,35 @@ export class ZonalAlarms extends Construct {
     if (props.alarmOnUnhealthyHosts && !props.targetGroup) {
       throw new Error('alarmOnUnhealthyHosts is true but no targetGroup is given: pass targetGroup, or leave alarmOnUnhealthyHosts unset');
     }
-    validateNamePrefix(props.alarmNamePrefix, props.availabilityZones);
+    validateNamePrefix(props.alarmNamePrefix, props.availabilityZones, props.probes !== undefined);
     if (treatMissingData === cloudwatch.TreatMissingData.BREACHING) {
       Annotations.of(this).addWarningV2('cdk-azi:breachingMissingData',
         'treatMissingData BREACHING makes an AZ without traffic look impaired; ALB metrics are only published while requests flow. Prefer NOT_BREACHING.');
     }
 
     this.availabilityZones = [...props.availabilityZones];
-    this.timeToAlarm = worstCaseTimeToAlarm(period, evaluationPeriods);
+    const probes = props.probes;
+    const probePeriod = props.probePeriod ?? Duration.seconds(10);
+    const probeEvaluationPeriods = props.probeEvaluationPeriods ?? 3;
+    const probeDatapointsToAlarm = props.probeDatapointsToAlarm ?? 2;
+    const probeFaultRateThreshold = props.probeFaultRateThresholdPercent ?? 50;
+    const probeLatencyThreshold = props.probeLatencyThreshold ?? latencyThreshold;
+    if (probes) {
+      validateProbes(this, probes, props.loadBalancer, this.availabilityZones, probePeriod, probeEvaluationPeriods,
+        probeDatapointsToAlarm, probeFaultRateThreshold, probeLatencyThreshold);
+    }
+    const outlier = outlierSettings(this, props, this.availabilityZones.length, faultRateThreshold);
+
+    const albSlowest = worstCaseTimeToAlarm(period, evaluationPeriods);
+    const probeSlowest = probes && !probePeriod.isUnresolved()
+      ? Duration.seconds(probeEvaluationPeriods * probePeriod.toSeconds() + SUB_MINUTE_EVALUATION_INTERVAL.toSeconds())
+      : undefined;
+    this.timeToAlarm = probeSlowest && probeSlowest.toSeconds() > albSlowest.toSeconds() ? probeSlowest : albSlowest;
+    this.fastestTimeToAlarm = probes
+      ? probeFastestTimeToAlarm(probes.interval, probePeriod, probeDatapointsToAlarm, probes.deliveryDelay)
+      : fastestTimeToAlarm(period, datapointsToAlarm);
+    this.probes = probes;
+    this.probePeriod = probePeriod;
     this.metrics = new ZonalMetrics({
       loadBalancer: props.loadBalancer,
       targetGroup: props.targetGroup,
@@ -263,6 +410,49 @@ export class ZonalAlarms extends Construct {
           ...timing,
         })
         : undefined;
+      const probeTiming = {
+        evaluationPeriods: probeEvaluationPeriods,
+        datapointsToAlarm: probeDatapointsToAlarm,
+        // A probe that stops publishing leaves the probe alarms without data: INSUFFICIENT_DATA,
+        // neither impaired (no shift, no page from here) nor OK (never "recovered", so a shift
+        // stays). The probes' own health alarm pages.
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      };
+      const probeWindow = `${probeDatapointsToAlarm} of ${probeEvaluationPeriods} periods of ${probePeriod.toSeconds()} s`;
+      const probeAvailabilityAlarm = probes
+        ? new cloudwatch.Alarm(zoneScope, 'ProbeAvailability', {
+          metric: probes.metricFaultRate(az, probePeriod),
+          threshold: probeFaultRateThreshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          alarmName: name(`${az}-probe-availability`),
+          alarmDescription: `Failed probe requests to the zonal endpoint of ${az} at or above ${probeFaultRateThreshold}% for ${probeWindow}. Still measures the AZ after a zonal shift.`,
+          ...probeTiming,
+        })
+        : undefined;
+      const probeLatencyAlarm = probes
+        ? new cloudwatch.Alarm(zoneScope, 'ProbeLatency', {
+          metric: probes.metricLatency(az, probePeriod),
+          threshold: probeLatencyThreshold.toMilliseconds() / 1000,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          alarmName: name(`${az}-probe-latency`),
+          alarmDescription: `Median probe latency of the zonal endpoint of ${az} at or above ${probeLatencyThreshold.toHumanString()} for ${probeWindow}.`,
+          ...probeTiming,
+        })
+        : undefined;
+      const outlierAlarm = outlier.enabled
+        ? new cloudwatch.Alarm(zoneScope, 'Outlier', {
+          metric: this.metrics.outlierFaultRate(az, outlier.factor, outlier.floor),
+          threshold: outlier.floor,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          alarmName: name(`${az}-outlier`),
+          alarmDescription: `Fault rate in ${az} at least ${outlier.factor} times the mean of the other AZs and at least ${outlier.floor}% for ${window}.`,
+          ...timing,
+        })
+        : undefined;
+      const metricAlarms = [availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, probeAvailabilityAlarm, probeLatencyAlarm]
+        .filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
+      const recoveryAlarms = [probeAvailabilityAlarm, probeLatencyAlarm]
+        .filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
       const members: RuleChild[] = [
         child(availabilityAlarm, name(`${az}-availability`)),
         child(latencyAlarm, name(`${az}-latency`)),
@@ -270,15 +460,25 @@ export class ZonalAlarms extends Construct {
       if (unhealthyHostsAlarm) {
         members.push(child(unhealthyHostsAlarm, name(`${az}-unhealthy-hosts`)));
       }
+      if (probeAvailabilityAlarm && probeLatencyAlarm) {
+        members.push(child(probeAvailabilityAlarm, name(`${az}-probe-availability`)));
+        members.push(child(probeLatencyAlarm, name(`${az}-probe-latency`)));
+      }
+      if (outlierAlarm) {
+        members.push(child(outlierAlarm, name(`${az}-outlier`)));
+      }
       const impairedRule = cloudwatch.AlarmRule.anyOf(...members.map((member) => member.alarm));
       checkRule(`impaired alarm of ${az}`, impairedRule, members);
       const impairedAlarm = new cloudwatch.CompositeAlarm(zoneScope, 'Impaired', {
         alarmRule: impairedRule,
         compositeAlarmName: name(`${az}-impaired`),
-        alarmDescription: `${az} is impaired: at least one of its availability, latency or unhealthy-host alarms is in ALARM.`,
+        alarmDescription: `${az} is impaired: at least one of its availability, latency, unhealthy-host, probe or outlier alarms is in ALARM.`,
       });
       const impairedChild = child(impairedAlarm, name(`${az}-impaired`));
-      return { availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, impairedAlarm, impairedChild };
+      return {
+        availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, probeAvailabilityAlarm,
+        probeLatencyAlarm, outlierAlarm, metricAlarms, recoveryAlarms, impairedAlarm, impairedChild,
+      };
     });
 
     this.zones = partial.map((zone) => {
@@ -298,6 +498,11 @@ export class ZonalAlarms extends Construct {
         availabilityAlarm: zone.availabilityAlarm,
         latencyAlarm: zone.latencyAlarm,
         unhealthyHostsAlarm: zone.unhealthyHostsAlarm,
+        probeAvailabilityAlarm: zone.probeAvailabilityAlarm,
+        probeLatencyAlarm: zone.probeLatencyAlarm,
+        outlierAlarm: zone.outlierAlarm,
+        metricAlarms: zone.metricAlarms,
+        recoveryAlarms: zone.recoveryAlarms,
         impairedAlarm: zone.impairedAlarm,
         isolatedImpactAlarm,
       };
@@ -349,6 +554,34 @@ export class ZonalAlarms extends Construct {
       this.zone(availabilityZone);
     }
     return this.metrics.latency(availabilityZone);
+  }
+
+  /**
+   * Percentage of failed probe requests to one AZ at the probe alarms' period. Throws without
+   * probes.
+   *
+   * @param availabilityZone an AZ name from `availabilityZones`
+   */
+  public metricProbeFaultRate(availabilityZone: string): cloudwatch.IMetric {
+    return this.requireProbes(availabilityZone).metricFaultRate(availabilityZone, this.probePeriod);
+  }
+
+  /**
+   * Median probe latency of one AZ, in seconds, at the probe alarms' period. Throws without
+   * probes.
+   *
+   * @param availabilityZone an AZ name from `availabilityZones`
+   */
+  public metricProbeLatency(availabilityZone: string): cloudwatch.IMetric {
+    return this.requireProbes(availabilityZone).metricLatency(availabilityZone, this.probePeriod);
+  }
+
+  private requireProbes(availabilityZone: string): IZonalProbes {
+    this.zone(availabilityZone);
+    if (!this.probes) {
+      throw new Error('These ZonalAlarms have no probes: pass probes (a ZonalProbes) to get probe metrics.');
+    }
+    return this.probes;
   }
 }
 
@@ -460,7 +693,7 @@ function validateTiming(period: Duration, evaluationPeriods: number, datapointsT
   }
 }
 
-function validateNamePrefix(prefix: string | undefined, zones: string[]): void {
+function validateNamePrefix(prefix: string | undefined, zones: string[], withProbes: boolean): void {
   if (prefix === undefined || Token.isUnresolved(prefix)) {
     return;
   }
@@ -468,8 +701,76 @@ function validateNamePrefix(prefix: string | undefined, zones: string[]): void {
     throw new Error('alarmNamePrefix is empty; pass a non-empty prefix or leave it unset for generated names.');
   }
   const longestZone = Math.max(...zones.filter((az) => !Token.isUnresolved(az)).map((az) => az.length), 0);
-  const longest = `${prefix}-`.length + longestZone + '-isolated-impact'.length;
+  const longestSuffix = withProbes ? '-probe-availability' : '-isolated-impact';
+  const longest = `${prefix}-`.length + longestZone + longestSuffix.length;
   if (longest > MAX_ALARM_NAME_LENGTH) {
     throw new Error(`alarmNamePrefix '${prefix}' makes alarm names ${longest} characters long; CloudWatch allows ${MAX_ALARM_NAME_LENGTH}. Use a prefix of at most ${prefix.length - (longest - MAX_ALARM_NAME_LENGTH)} characters.`);
   }
+}
+
+function validateProbes(
+  scope: Construct, probes: IZonalProbes, loadBalancer: elbv2.IApplicationLoadBalancer, zones: string[], period: Duration,
+  evaluationPeriods: number, datapointsToAlarm: number, faultRateThreshold: number, latencyThreshold: Duration,
+): void {
+  const missing = zones.filter((az) => !probes.availabilityZones.includes(az));
+  if (missing.length > 0) {
+    throw new Error(`The probes do not cover ${missing.join(', ')}: give ZonalProbes the same availabilityZones as ZonalAlarms.`);
+  }
+  const stack = Stack.of(scope);
+  const own = loadBalancer.metrics.requestCount().dimensions?.LoadBalancer;
+  if (JSON.stringify(stack.resolve(own)) !== JSON.stringify(stack.resolve(probes.loadBalancerDimension))) {
+    throw new Error('The probes watch another load balancer than these alarms: give ZonalProbes the same loadBalancer.');
+  }
+  if (period.isUnresolved()) {
+    throw new Error('probePeriod must be a concrete duration, not a token.');
+  }
+  const seconds = period.toSeconds({ integral: false });
+  if (!([10, 30].includes(seconds) || (seconds >= 60 && seconds % 60 === 0))) {
+    throw new Error(`probePeriod is ${period.toHumanString()}; use 10 or 30 seconds (high-resolution alarms) or a multiple of 60, e.g. Duration.seconds(10).`);
+  }
+  if (seconds < probes.interval.toSeconds({ integral: false })) {
+    throw new Error(`probePeriod (${period.toHumanString()}) is shorter than the probes' interval (${probes.interval.toHumanString()}): some periods would hold no probe. Use a probePeriod of at least the interval.`);
+  }
+  if (!(Number.isInteger(evaluationPeriods) && evaluationPeriods >= 1 && evaluationPeriods * seconds <= ONE_DAY_SECONDS)) {
+    throw new Error(`probeEvaluationPeriods is ${evaluationPeriods}; it must be an integer >= 1 with probeEvaluationPeriods * probePeriod at most one day, e.g. 3.`);
+  }
+  if (!(Number.isInteger(datapointsToAlarm) && datapointsToAlarm >= 2 && datapointsToAlarm <= evaluationPeriods)) {
+    throw new Error(`probeDatapointsToAlarm is ${datapointsToAlarm}; it must be an integer from 2 (one bad period never alarms) to probeEvaluationPeriods (${evaluationPeriods}).`);
+  }
+  if (!(faultRateThreshold > 0 && faultRateThreshold <= 100)) {
+    throw new Error(`probeFaultRateThresholdPercent is ${faultRateThreshold}; it must be a percentage in (0, 100], e.g. 50.`);
+  }
+  if (latencyThreshold.isUnresolved() || !(latencyThreshold.toMilliseconds() > 0)) {
+    throw new Error('probeLatencyThreshold must be a concrete duration greater than zero, e.g. Duration.seconds(1).');
+  }
+  if (latencyThreshold.toMilliseconds() >= probes.timeout.toMilliseconds()) {
+    Annotations.of(scope).addWarningV2('cdk-azi:probeLatencyAboveTimeout',
+      `probeLatencyThreshold (${latencyThreshold.toHumanString()}) is not below the probes' timeout (${probes.timeout.toHumanString()}); slower requests are faults, so the probe latency alarm can never fire.`);
+  }
+}
+
+/** Metrics a metric-math alarm may read (CloudWatch's limit). */
+const MAX_ALARM_METRICS = 10;
+/** Metrics the fault rate of one AZ reads. */
+const FAULT_RATE_METRICS = 3;
+
+function outlierSettings(scope: Construct, props: ZonalAlarmsProps, zoneCount: number, faultRateThreshold: number) {
+  const fits = zoneCount * FAULT_RATE_METRICS <= MAX_ALARM_METRICS;
+  if (props.outlierDetection === true && !fits) {
+    throw new Error(`outlierDetection needs ${zoneCount * FAULT_RATE_METRICS} metrics for ${zoneCount} AZs; a metric-math alarm takes at most ${MAX_ALARM_METRICS}. Use it with 3 AZs or fewer, or leave it unset.`);
+  }
+  if (props.outlierDetection === undefined && !fits) {
+    Annotations.of(scope).addWarningV2('cdk-azi:outlierDetectionOff',
+      `Outlier detection is off: ${zoneCount} AZs need ${zoneCount * FAULT_RATE_METRICS} metrics in one alarm, CloudWatch allows ${MAX_ALARM_METRICS}.`);
+  }
+  const enabled = props.outlierDetection ?? fits;
+  const factor = props.outlierFactor ?? 3;
+  const floor = props.outlierMinimumFaultRatePercent ?? faultRateThreshold / 2;
+  if (!Token.isUnresolved(factor) && !(factor > 1)) {
+    throw new Error(`outlierFactor is ${factor}; it must be greater than 1, e.g. 3 (an AZ at 3 times the others' mean fault rate).`);
+  }
+  if (!Token.isUnresolved(floor) && !Token.isUnresolved(faultRateThreshold) && !(floor > 0 && floor <= faultRateThreshold)) {
+    throw new Error(`outlierMinimumFaultRatePercent is ${floor}; it must be in (0, faultRateThresholdPercent = ${faultRateThreshold}], e.g. ${faultRateThreshold / 2}.`);
+  }
+  return { enabled, factor, floor };
 }

@@ -19,9 +19,11 @@ export interface ZonalDashboardProps {
 
 /**
  * A CloudWatch dashboard for a zonal service: regional availability and
- * latency first, then the same two signals with one line per AZ (so a bad AZ
- * stands out against the others), then the state of the isolated-impact,
- * impaired and regional-impact alarms.
+ * latency first; with probes, the probes' per-AZ availability and latency
+ * side by side right under them (what each AZ's zonal endpoint answers, even
+ * while traffic is shifted away); then the load balancer's per-AZ signals
+ * with one line per AZ (so a bad AZ stands out against the others); then the
+ * state of the regional-impact, isolated-impact, impaired and probe alarms.
  *
  * Every metric comes from `ZonalAlarms`; the dashboard defines none itself.
  */
@@ -55,6 +57,26 @@ export class ZonalDashboard extends Construct {
       }),
     );
 
+    const probeAlarms = alarms.zones.flatMap((zone) => zone.recoveryAlarms);
+    if (alarms.probes) {
+      const probed = alarms.zones[0];
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Probe fault rate (%) per AZ, zonal endpoints',
+          left: alarms.availabilityZones.map((az) => alarms.metricProbeFaultRate(az)),
+          leftAnnotations: probed.probeAvailabilityAlarm ? [probed.probeAvailabilityAlarm.toAnnotation()] : [],
+          leftYAxis: { min: 0, max: 100 },
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Probe latency (s, median) per AZ, zonal endpoints',
+          left: alarms.availabilityZones.map((az) => alarms.metricProbeLatency(az)),
+          leftAnnotations: probed.probeLatencyAlarm ? [probed.probeLatencyAlarm.toAnnotation()] : [],
+          width: 12,
+        }),
+      );
+    }
+
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Fault rate (%) per AZ',
@@ -77,6 +99,7 @@ export class ZonalDashboard extends Construct {
           alarms.regionalImpactAlarm,
           ...alarms.zones.map((zone) => zone.isolatedImpactAlarm),
           ...alarms.zones.map((zone) => zone.impairedAlarm),
+          ...probeAlarms,
         ],
         width: 24,
       }),

@@ -4,6 +4,7 @@ import {
   AlarmStateValue, RuleNode, alarmNameFromReference, alarmReferences, evaluateAlarmRule, parseAlarmRule,
 } from '../lambda/zonal-shift/alarm-rule';
 import { ZonalAlarms } from '../lib/zonal-alarms';
+import { ZonalProbes } from '../lib/zonal-probes';
 
 /*
  * Exhaustive check of the composite alarm logic as synthesized: for every subset of
@@ -12,13 +13,18 @@ import { ZonalAlarms } from '../lib/zonal-alarms';
  * the intended outcome.
  */
 
-type Kind = 'availability' | 'latency' | 'unhealthyHosts';
-const KINDS: Kind[] = ['availability', 'latency', 'unhealthyHosts'];
+type Kind = 'availability' | 'latency' | 'unhealthyHosts' | 'probeAvailability' | 'probeLatency' | 'outlier';
+const KINDS: Kind[] = ['availability', 'latency', 'unhealthyHosts', 'probeAvailability', 'probeLatency', 'outlier'];
 
 interface Model {
   readonly zones: string[];
   /** metric alarm logical IDs by AZ and kind */
-  readonly metric: Map<string, Record<Kind, string>>;
+  readonly metric: Map<string, Partial<Record<Kind, string>>>;
+  /** the kinds of metric alarm this model has (no outlier alarm past 3 AZs) */
+  readonly kinds: Kind[];
+  /** the probes' health alarm, which must be in no composite */
+  readonly probeHealth: string;
+  readonly alarms: ZonalAlarms;
   readonly isolated: Map<string, string>;
   readonly impaired: Map<string, string>;
   readonly regional: string;
@@ -50,8 +56,9 @@ function build(zones: string[]): Model {
   const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
   const targetGroup = new elbv2.ApplicationTargetGroup(stack, 'Targets', { vpc, port: 80 });
   alb.addListener('Http', { port: 80, defaultTargetGroups: [targetGroup] });
+  const probes = new ZonalProbes(stack, 'Probes', { loadBalancer: alb, availabilityZones: zones, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
   const alarms = new ZonalAlarms(stack, 'Alarms', {
-    loadBalancer: alb, targetGroup, availabilityZones: zones, alarmOnUnhealthyHosts: true,
+    loadBalancer: alb, targetGroup, availabilityZones: zones, alarmOnUnhealthyHosts: true, probes,
   });
   const id = (alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm) =>
     stack.getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm);
@@ -67,7 +74,12 @@ function build(zones: string[]): Model {
     zones,
     metric: new Map(alarms.zones.map((z) => [z.availabilityZone, {
       availability: id(z.availabilityAlarm), latency: id(z.latencyAlarm), unhealthyHosts: id(z.unhealthyHostsAlarm!),
+      probeAvailability: id(z.probeAvailabilityAlarm!), probeLatency: id(z.probeLatencyAlarm!),
+      ...(z.outlierAlarm ? { outlier: id(z.outlierAlarm) } : {}),
     }])),
+    kinds: KINDS.filter((kind) => kind !== 'outlier' || alarms.zones[0].outlierAlarm !== undefined),
+    probeHealth: id(probes.probeHealthAlarm),
+    alarms,
     isolated: new Map(alarms.zones.map((z) => [z.availabilityZone, id(z.isolatedImpactAlarm)])),
     impaired: new Map(alarms.zones.map((z) => [z.availabilityZone, id(z.impairedAlarm)])),
     regional: id(alarms.regionalImpactAlarm),
@@ -127,7 +139,10 @@ const TRIGGERS: Array<[string, (zoneIndex: number) => Kind[]]> = [
   ['availability only', () => ['availability']],
   ['latency only', () => ['latency']],
   ['unhealthy hosts only', () => ['unhealthyHosts']],
-  ['all three', () => KINDS],
+  ['probe availability only', () => ['probeAvailability']],
+  ['probe latency only', () => ['probeLatency']],
+  ['outlier only', () => ['outlier']],
+  ['all', () => KINDS],
   ['a different alarm per AZ', (zoneIndex) => [KINDS[zoneIndex % KINDS.length]]],
 ];
 
@@ -149,9 +164,25 @@ describe.each([
     }
   });
 
+  test('every member of an impaired composite is one of its AZ\'s metricAlarms or its outlierAlarm', () => {
+    for (const zone of model.alarms.zones) {
+      const stack = Stack.of(zone.impairedAlarm);
+      const id = (alarm: cloudwatch.IAlarm) => stack.getLogicalId((alarm as cloudwatch.Alarm).node.defaultChild as cloudwatch.CfnAlarm);
+      const allowed = new Set([...zone.metricAlarms, ...(zone.outlierAlarm ? [zone.outlierAlarm] : [])].map(id));
+      const members = alarmReferences(model.rules.get(model.impaired.get(zone.availabilityZone)!)!).map(alarmNameFromReference);
+      expect(new Set(members)).toEqual(allowed);
+    }
+  });
+
+  test('the probes\' health alarm is in no composite: a dead probe pages, never shifts', () => {
+    for (const rule of model.rules.values()) {
+      expect(alarmReferences(rule).map(alarmNameFromReference)).not.toContain(model.probeHealth);
+    }
+  });
+
   const cases: Array<[string, string, AlarmStateValue, string[], (i: number) => Kind[]]> = [];
   for (const impaired of subsets(zones)) {
-    for (const [triggerName, trigger] of TRIGGERS) {
+    for (const [triggerName, trigger] of TRIGGERS.filter(([, t]) => zones.every((_, i) => t(i).some((kind) => model.kinds.includes(kind))))) {
       for (const healthy of HEALTHY) {
         cases.push([impaired.join('+') || 'no AZ', triggerName, healthy, impaired, trigger]);
       }
@@ -162,8 +193,8 @@ describe.each([
     const metricStates = new Map<string, AlarmStateValue>();
     zones.forEach((az, zoneIndex) => {
       const firing = impaired.includes(az) ? trigger(zoneIndex) : [];
-      for (const kind of KINDS) {
-        metricStates.set(model.metric.get(az)![kind], firing.includes(kind) ? 'ALARM' : healthyState);
+      for (const kind of model.kinds) {
+        metricStates.set(model.metric.get(az)![kind]!, firing.includes(kind) ? 'ALARM' : healthyState);
       }
     });
 

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AzIndependentService, AzIndependentServiceProps } from '../lib';
 
@@ -24,7 +24,8 @@ describe('AzIndependentService', () => {
   });
 
   test('each isolated-impact alarm, and only those, invokes the zonal-shift function', () => {
-    const handlerId = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }))[0];
+    const stack = Stack.of(service);
+    const handlerId = stack.getLogicalId(service.responder!.handler.node.defaultChild as CfnResource);
     const invoking = Object.entries(template.findResources('AWS::CloudWatch::CompositeAlarm'))
       .filter(([, alarm]) => JSON.stringify(alarm.Properties.AlarmActions ?? []).includes(handlerId))
       .map(([logicalId]) => logicalId);
@@ -62,13 +63,50 @@ describe('AzIndependentService', () => {
     custom.template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 5 });
   });
 
-  test('without automatic zonal shift there is no function and no alarm action', () => {
+  test('without automatic zonal shift there is no zonal-shift function and no alarm action', () => {
     const manual = synthService({ automaticZonalShift: false });
     expect(manual.service.responder).toBeUndefined();
-    manual.template.resourceCountIs('AWS::Lambda::Function', 0);
+    // Only the probe function is left.
+    const functions = Object.keys(manual.template.findResources('AWS::Lambda::Function'));
+    expect(functions).toEqual([Stack.of(manual.service).getLogicalId(manual.service.probes!.handler.node.defaultChild as CfnResource)]);
     for (const alarm of Object.values(manual.template.findResources('AWS::CloudWatch::CompositeAlarm'))) {
       expect(alarm.Properties.AlarmActions).toBeUndefined();
     }
+  });
+
+  test('probes every zone by default: probe alarms in each zone, onset to isolated alarm within a minute', () => {
+    expect(service.probes).toBeDefined();
+    expect(service.probes!.availabilityZones).toEqual(ZONES);
+    for (const zone of service.alarms.zones) {
+      expect(zone.recoveryAlarms).toEqual([zone.probeAvailabilityAlarm, zone.probeLatencyAlarm]);
+      expect(zone.outlierAlarm).toBeDefined();
+    }
+    expect(service.alarms.fastestTimeToAlarm.toSeconds()).toBeLessThanOrEqual(60);
+    // Internet-facing: probed from outside the VPC.
+    const probeId = Stack.of(service).getLogicalId(service.probes!.handler.node.defaultChild as CfnResource);
+    expect(template.toJSON().Resources[probeId].Properties.VpcConfig).toBeUndefined();
+  });
+
+  test('probe settings pass through; the listener port is probed', () => {
+    const custom = synthService({ probePath: '/health', probeExpectedStatusCodes: '200', probeHostHeader: 'shop.example.com', listenerPort: 8080 });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PROBE_PATH: '/health', EXPECTED_STATUS_CODES: '200', HOST_HEADER: 'shop.example.com', PORT: '8080' }) },
+    });
+  });
+
+  test('an internal load balancer is probed from inside the fleet\'s VPC', () => {
+    const internal = synthService({ internetFacing: false });
+    const stack = Stack.of(internal.service);
+    const probeId = stack.getLogicalId(internal.service.probes!.handler.node.defaultChild as CfnResource);
+    const subnets = internal.service.fleet.vpc.privateSubnets.map((subnet) => ({ Ref: stack.getLogicalId(subnet.node.defaultChild as CfnResource) }));
+    expect(internal.template.toJSON().Resources[probeId].Properties.VpcConfig.SubnetIds).toEqual(subnets);
+  });
+
+  test('zonalProbes false: no probes, no probe alarms, and recovery alarms are empty', () => {
+    const plain = synthService({ zonalProbes: false });
+    expect(plain.service.probes).toBeUndefined();
+    expect(plain.service.alarms.zones.every((zone) => zone.recoveryAlarms.length === 0)).toBe(true);
+    expect(JSON.stringify(plain.template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('CdkAzi/Probes');
   });
 
   test('a too-short bake time is refused with both numbers', () => {

@@ -41,7 +41,8 @@ describe('reference stack', () => {
 
   test('every metric alarm on ALB metrics carries the LoadBalancer and AvailabilityZone dimensions', () => {
     const albAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties).includes('AWS/ApplicationELB'));
-    expect(albAlarms).toHaveLength(6);
+    // Availability, latency and outlier in each of 3 AZs.
+    expect(albAlarms).toHaveLength(9);
     for (const [, alarm] of albAlarms) {
       const stats = (alarm.Properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.Dimensions);
       expect(stats.length).toBeGreaterThan(0);
@@ -49,6 +50,19 @@ describe('reference stack', () => {
         expect(dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['AvailabilityZone', 'LoadBalancer']);
       }
     }
+  });
+
+  test('probes every AZ: probe alarms carry LoadBalancer and AvailabilityZone, and detection is modelled within a minute', () => {
+    const probeAlarms = ofType('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties).includes('CdkAzi/Probes')
+      && JSON.stringify(a.Properties).includes('AvailabilityZone'));
+    expect(probeAlarms).toHaveLength(6);
+    for (const [, alarm] of probeAlarms) {
+      const stats = (alarm.Properties.Metrics ?? []).filter((m: any) => m.MetricStat);
+      expect(stats).toHaveLength(1);
+      expect(stats[0].MetricStat.Period).toBe(10);
+      expect(stats[0].MetricStat.Metric.Dimensions.map((d: { Name: string }) => d.Name).sort()).toEqual(['AvailabilityZone', 'LoadBalancer']);
+    }
+    expect(stack.service.alarms.fastestTimeToAlarm.toSeconds()).toBeLessThanOrEqual(60);
   });
 
   test('each isolated-impact alarm invokes the zonal-shift function; failures land in an encrypted DLQ', () => {

@@ -1,6 +1,7 @@
 import { App, CfnParameter, Duration, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ZonalAlarms, ZonalAlarmsProps } from '../lib/zonal-alarms';
+import { ZonalProbes, ZonalProbesProps } from '../lib/zonal-probes';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const ALB_ARN = 'arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/shop/50dc6c495c0c9188';
@@ -28,6 +29,8 @@ function synth(props: Partial<ZonalAlarmsProps> = {}, withTargetGroup = false) {
     loadBalancer: alb,
     availabilityZones: ZONES,
     targetGroup: withTargetGroup ? targetGroup : undefined,
+    // The tests of the static alarms leave out the outlier alarms; their own tests turn them on.
+    outlierDetection: false,
     ...props,
   });
   return { stack, alb, alarms, template: Template.fromStack(stack) };
@@ -406,7 +409,7 @@ describe('brownfield', () => {
     });
     const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(stack, 'Targets', { targetGroupArn: TG_ARN });
     const alarms = new ZonalAlarms(stack, 'Alarms', {
-      loadBalancer: alb, targetGroup, availabilityZones: ZONES, alarmOnUnhealthyHosts: true,
+      loadBalancer: alb, targetGroup, availabilityZones: ZONES, alarmOnUnhealthyHosts: true, outlierDetection: false,
     });
     return { stack, alarms, template: Template.fromStack(stack) };
   }
@@ -441,7 +444,8 @@ describe('brownfield', () => {
     const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', { loadBalancerArn: arn, securityGroupId: 'sg-1' });
     new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES });
     const stats = metricStats(Template.fromStack(stack));
-    expect(stats).toHaveLength(ZONES.length * (3 + 2));
+    // Availability (3), latency (2) and the outlier alarm (3 per AZ) in each AZ.
+    expect(stats).toHaveLength(ZONES.length * (3 + 2 + 3 * ZONES.length));
     for (const { stat } of stats) {
       const lb = stat.Metric.Dimensions.find((d: any) => d.Name === 'LoadBalancer');
       expect(JSON.stringify(lb.Value)).toContain('AlbArn');
@@ -461,5 +465,232 @@ describe('brownfield', () => {
   test('resolved AZ names are the construct IDs', () => {
     const { alarms } = synth();
     expect(alarms.zones[2].isolatedImpactAlarm.node.path).toBe('Stack/Alarms/us-east-1c/IsolatedImpact');
+  });
+});
+
+describe('with probes', () => {
+  function withProbes(props: Partial<ZonalAlarmsProps> = {}, probeProps: Partial<ZonalProbesProps> = {}) {
+    const { stack, alb } = fixture();
+    const probes = new ZonalProbes(stack, 'Probes', {
+      loadBalancer: alb, availabilityZones: ZONES, vpc: alb.vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }, ...probeProps,
+    });
+    const alarms = new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES, probes, outlierDetection: false, ...props });
+    return { stack, alb, probes, alarms, template: Template.fromStack(stack) };
+  }
+
+  test('each AZ gets a probe availability and a probe latency alarm: 10 s periods, 2 of 3, missing data kept missing', () => {
+    const { stack, alarms, template } = withProbes();
+    for (const zone of alarms.zones) {
+      const availability = template.toJSON().Resources[logicalId(stack, zone.probeAvailabilityAlarm!)].Properties;
+      expect(availability).toMatchObject({
+        Threshold: 50, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'missing',
+      });
+      const latency = template.toJSON().Resources[logicalId(stack, zone.probeLatencyAlarm!)].Properties;
+      expect(latency).toMatchObject({ Threshold: 1, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'missing' });
+    }
+    const probeStats = metricStats(template).filter((s) => s.stat.Metric.Namespace === 'CdkAzi/Probes');
+    expect(probeStats.map((s) => [s.stat.Metric.MetricName, s.stat.Period, s.stat.Stat]).sort()).toEqual([
+      ...ZONES.map(() => ['FaultRate', 10, 'Average']), ...ZONES.map(() => ['Latency', 10, 'p50']), ['Cycles', 60, 'Sum'],
+    ].sort());
+  });
+
+  test('metricAlarms are the AZ\'s alarms whose every metric has exactly this load balancer and AZ', () => {
+    const { stack, alb, alarms, template } = withProbes();
+    const lb = stack.resolve(alb.metrics.requestCount().dimensions!.LoadBalancer);
+    const stats = metricStats(template);
+    for (const zone of alarms.zones) {
+      expect(zone.metricAlarms).toEqual([zone.availabilityAlarm, zone.latencyAlarm, zone.probeAvailabilityAlarm, zone.probeLatencyAlarm]);
+      for (const alarm of zone.metricAlarms) {
+        const mine = stats.filter((s) => s.alarm === logicalId(stack, alarm));
+        expect(mine.length).toBeGreaterThan(0);
+        for (const { stat } of mine) {
+          const dims = Object.fromEntries(stat.Metric.Dimensions.map((d: any) => [d.Name, d.Value]));
+          expect(dims.AvailabilityZone).toBe(zone.availabilityZone);
+          expect(dims.LoadBalancer).toEqual(lb);
+        }
+      }
+    }
+  });
+
+  test('recoveryAlarms are the probe alarms; without probes there are none', () => {
+    const { alarms } = withProbes();
+    for (const zone of alarms.zones) {
+      expect(zone.recoveryAlarms).toEqual([zone.probeAvailabilityAlarm, zone.probeLatencyAlarm]);
+    }
+    const plain = synth().alarms;
+    expect(plain.zones.every((zone) => zone.recoveryAlarms.length === 0 && zone.probeAvailabilityAlarm === undefined)).toBe(true);
+  });
+
+  test('the probe alarms join the impaired composite', () => {
+    const { stack, alarms, template } = withProbes();
+    const zone = alarms.zones[0];
+    const ids = [zone.availabilityAlarm, zone.latencyAlarm, zone.probeAvailabilityAlarm!, zone.probeLatencyAlarm!].map((x) => logicalId(stack, x));
+    expect(ruleText(template, logicalId(stack, zone.impairedAlarm))).toBe(`(${ids.map((id) => `ALARM("${id}")`).join(' OR ')})`);
+  });
+
+  test('default onset to isolated alarm is 47 s with probes: 10 s interval + 2 x 10 s + 7 s delivery + 10 s evaluation', () => {
+    const { alarms } = withProbes();
+    expect(alarms.fastestTimeToAlarm.toSeconds()).toBe(47);
+    expect(alarms.fastestTimeToAlarm.toSeconds()).toBeLessThanOrEqual(60);
+    // The slowest path is still the load-balancer metrics', which deployments bake against.
+    expect(alarms.timeToAlarm.toSeconds()).toBe(360);
+  });
+
+  test.each<[Partial<ZonalAlarmsProps>, Partial<ZonalProbesProps>, number]>([
+    [{ probePeriod: Duration.seconds(30), probeDatapointsToAlarm: 3 }, {}, 10 + 90 + 7 + 10],
+    [{}, { interval: Duration.seconds(5), timeout: Duration.seconds(1) }, 5 + 20 + 6 + 10],
+  ])('fastestTimeToAlarm follows the settings (%j, %j) = %i s', (props, probeProps, seconds) => {
+    expect(withProbes(props, probeProps).alarms.fastestTimeToAlarm.toSeconds()).toBe(seconds);
+  });
+
+  test('without probes the fastest path is a period, M periods, 60 s ALB delivery and a 60 s evaluation', () => {
+    expect(synth().alarms.fastestTimeToAlarm.toSeconds()).toBe(60 + 3 * 60 + 60 + 60);
+  });
+
+  test('metricProbeFaultRate and metricProbeLatency use the probe period; without probes they throw', () => {
+    const { alarms } = withProbes({ probePeriod: Duration.seconds(30) });
+    expect(alarms.metricProbeFaultRate('us-east-1a').toMetricConfig().metricStat!.period.toSeconds()).toBe(30);
+    expect(alarms.metricProbeLatency('us-east-1a').toMetricConfig().metricStat!.metricName).toBe('Latency');
+    expect(() => synth().alarms.metricProbeFaultRate('us-east-1a')).toThrow(/no probes/);
+  });
+
+  test('alarmNamePrefix names the probe alarms and is checked against the longest probe name', () => {
+    const { template } = withProbes({ alarmNamePrefix: 'shop' });
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties.AlarmName);
+    expect(names).toEqual(expect.arrayContaining(['shop-us-east-1a-probe-availability', 'shop-us-east-1c-probe-latency']));
+    // 255 - '-us-east-1a-probe-availability'.length = 225
+    expect(() => withProbes({ alarmNamePrefix: 'x'.repeat(226) })).toThrow(/at most 225 characters/);
+    expect(() => withProbes({ alarmNamePrefix: 'x'.repeat(225) })).not.toThrow();
+  });
+
+  test.each<[string, Partial<ZonalAlarmsProps>, Partial<ZonalProbesProps>, RegExp]>([
+    ['a 15 s probe period', { probePeriod: Duration.seconds(15) }, {}, /probePeriod is 15 seconds; use 10 or 30 seconds/],
+    ['a period shorter than the interval', { probePeriod: Duration.seconds(10) }, { interval: Duration.seconds(20) }, /probePeriod \(10 seconds\) is shorter than the probes' interval/],
+    ['one datapoint to alarm', { probeDatapointsToAlarm: 1 }, {}, /probeDatapointsToAlarm is 1; .*from 2/],
+    ['M above N', { probeEvaluationPeriods: 2, probeDatapointsToAlarm: 3 }, {}, /probeDatapointsToAlarm is 3/],
+    ['probe fault rate 0', { probeFaultRateThresholdPercent: 0 }, {}, /probeFaultRateThresholdPercent is 0/],
+    ['probe fault rate above 100', { probeFaultRateThresholdPercent: 100.5 }, {}, /probeFaultRateThresholdPercent is 100.5/],
+  ])('%s throws', (_name, props, probeProps, message) => {
+    expect(() => withProbes(props, probeProps)).toThrow(message);
+  });
+
+  test('a probe fault-rate threshold of exactly 100 is accepted', () => {
+    const { stack, alarms, template } = withProbes({ probeFaultRateThresholdPercent: 100 });
+    expect(template.toJSON().Resources[logicalId(stack, alarms.zones[0].probeAvailabilityAlarm!)].Properties.Threshold).toBe(100);
+  });
+
+  test('probes of other AZs or of another load balancer are refused', () => {
+    const { stack, alb } = fixture();
+    const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const partial = new ZonalProbes(stack, 'Partial', { loadBalancer: alb, availabilityZones: ZONES.slice(0, 2), vpc: alb.vpc, vpcSubnets });
+    expect(() => new ZonalAlarms(stack, 'A', { loadBalancer: alb, availabilityZones: ZONES, probes: partial }))
+      .toThrow(/do not cover us-east-1c/);
+    const other = new elbv2.ApplicationLoadBalancer(stack, 'Other', { vpc: alb.vpc! });
+    const elsewhere = new ZonalProbes(stack, 'Elsewhere', { loadBalancer: other, availabilityZones: ZONES, vpc: alb.vpc, vpcSubnets });
+    expect(() => new ZonalAlarms(stack, 'B', { loadBalancer: alb, availabilityZones: ZONES, probes: elsewhere }))
+      .toThrow(/another load balancer/);
+  });
+
+  test('a probe latency threshold at or above the probe timeout warns that it can never fire', () => {
+    const { stack } = withProbes({ probeLatencyThreshold: Duration.seconds(2) });
+    Annotations.fromStack(stack).hasWarning('/Stack/Alarms', Match.stringLikeRegexp('can never fire'));
+  });
+});
+
+describe('outlier detection', () => {
+  test('on by default for 3 AZs: one outlier alarm per AZ in its impaired composite, not in metricAlarms', () => {
+    const { stack, alarms, template } = synth({ outlierDetection: undefined });
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3 * ZONES.length);
+    for (const zone of alarms.zones) {
+      expect(zone.outlierAlarm).toBeDefined();
+      expect(zone.metricAlarms).not.toContain(zone.outlierAlarm);
+      expect(ruleText(template, logicalId(stack, zone.impairedAlarm))).toContain(`ALARM("${logicalId(stack, zone.outlierAlarm!)}")`);
+    }
+  });
+
+  test('uses the timing of the load-balancer alarms and the configured factor and floor', () => {
+    const { stack, alarms, template } = synth({ outlierDetection: true, outlierFactor: 4, outlierMinimumFaultRatePercent: 0.2 });
+    const properties = template.toJSON().Resources[logicalId(stack, alarms.zones[1].outlierAlarm!)].Properties;
+    expect(properties).toMatchObject({ Threshold: 0.2, EvaluationPeriods: 5, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+    const returned = properties.Metrics.find((query: any) => query.ReturnData !== false);
+    expect(returned.Expression).toBe('IF(rate_z1 >= 0.2, IF(rate_z1 >= 4 * AVG([FILL(rate_z0, 0), FILL(rate_z2, 0)]), rate_z1, 0), 0)');
+  });
+
+  test('past 3 AZs it is off by default with a warning, and an error when asked for', () => {
+    const { stack, alb } = fixture();
+    const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'];
+    const alarms = new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: zones });
+    expect(alarms.zones.every((zone) => zone.outlierAlarm === undefined)).toBe(true);
+    Annotations.fromStack(stack).hasWarning('/Stack/Alarms', Match.stringLikeRegexp('Outlier detection is off: 4 AZs need 12 metrics'));
+    expect(() => new ZonalAlarms(stack, 'Asked', { loadBalancer: alb, availabilityZones: zones, outlierDetection: true }))
+      .toThrow(/outlierDetection needs 12 metrics for 4 AZs; .*at most 10/);
+  });
+
+  test.each<[string, Partial<ZonalAlarmsProps>, RegExp]>([
+    ['factor 1', { outlierFactor: 1 }, /outlierFactor is 1; it must be greater than 1/],
+    ['floor 0', { outlierMinimumFaultRatePercent: 0 }, /outlierMinimumFaultRatePercent is 0/],
+    ['floor above the static threshold', { faultRateThresholdPercent: 2, outlierMinimumFaultRatePercent: 2.5 }, /outlierMinimumFaultRatePercent is 2.5; .*= 2\]/],
+  ])('%s throws', (_name, props, message) => {
+    expect(() => synth({ outlierDetection: true, ...props })).toThrow(message);
+  });
+});
+
+describe('boundaries', () => {
+  test('a fault-rate threshold of exactly 100 is accepted and rendered', () => {
+    const { stack, alarms, template } = synth({ faultRateThresholdPercent: 100 });
+    expect(template.toJSON().Resources[logicalId(stack, alarms.zones[0].availabilityAlarm)].Properties.Threshold).toBe(100);
+  });
+
+  describe('composite rule length: refused one character-per-reference over 10240, accepted at the limit', () => {
+    // A stack with a concrete account and region, so every alarm ARN has an exact length.
+    const zones = Array.from({ length: 12 }, (_, i) => `us-east-1${String.fromCharCode(97 + i)}`);
+    function build(prefixLength: number) {
+      const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+      const alb = elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', { loadBalancerArn: ALB_ARN, securityGroupId: 'sg-1' });
+      const alarms = new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: zones, alarmNamePrefix: 'p'.repeat(prefixLength) });
+      return { stack, alarms };
+    }
+    /**
+     * The regional rule with every ARN written out, measured independently of the construct. The
+     * partition is unknown at synthesis, so the ARNs use the longest one (`aws-us-gov`): the rule
+     * must fit wherever the stack is deployed.
+     */
+    function regionalRule(prefixLength: number): { length: number; references: number } {
+      const { stack, alarms } = build(prefixLength);
+      const rendered = stack.resolve(alarms.regionalImpactAlarm.node.defaultChild instanceof cloudwatch.CfnCompositeAlarm
+        ? (alarms.regionalImpactAlarm.node.defaultChild as cloudwatch.CfnCompositeAlarm).alarmRule : undefined);
+      const names = new Map(alarms.zones.map((zone) => [
+        stack.getLogicalId(zone.impairedAlarm.node.defaultChild as cloudwatch.CfnCompositeAlarm), `${'p'.repeat(prefixLength)}-${zone.availabilityZone}-impaired`,
+      ]));
+      let references = 0;
+      const text = (rendered['Fn::Join'][1] as unknown[]).map((part: any) => {
+        if (typeof part === 'string') {
+          return part;
+        }
+        references++;
+        return `arn:aws-us-gov:cloudwatch:us-east-1:111111111111:alarm:${names.get(part['Fn::GetAtt'][0])}`;
+      }).join('');
+      return { length: text.length, references };
+    }
+
+    const base = regionalRule(10);
+    // Each prefix character adds one character per reference.
+    const longestPrefix = 10 + Math.floor((10240 - base.length) / base.references);
+
+    test('the boundary lies within the prefixes CloudWatch names allow', () => {
+      expect(base.references).toBeGreaterThan(28);
+      expect(longestPrefix).toBeGreaterThan(10);
+      expect(longestPrefix).toBeLessThan(228);
+    });
+
+    test('the longest prefix whose rule fits 10240 characters is accepted', () => {
+      expect(regionalRule(longestPrefix).length).toBeLessThanOrEqual(10240);
+    });
+
+    test('one more character makes the rule too long, and it is refused', () => {
+      expect(base.length + (longestPrefix + 1 - 10) * base.references).toBeGreaterThan(10240);
+      expect(() => build(longestPrefix + 1)).toThrow(/rule of the regional impact alarm can be up to \d+ characters long; .*at most 10240/);
+    });
   });
 });

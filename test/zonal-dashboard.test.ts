@@ -2,6 +2,7 @@ import { App, Stack, aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_elasticlo
 import { Template } from 'aws-cdk-lib/assertions';
 import { ZonalAlarms } from '../lib/zonal-alarms';
 import { ZonalDashboard } from '../lib/zonal-dashboard';
+import { ZonalProbes } from '../lib/zonal-probes';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
@@ -16,11 +17,12 @@ function marker(part: any): string {
   throw new Error(`unexpected intrinsic ${JSON.stringify(part)}`);
 }
 
-function synth(dashboardName?: string) {
+function synth(dashboardName?: string, withProbes = false) {
   const stack = new Stack(new App(), 'Stack');
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
-  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
-  const alarms = new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES });
+  const alb = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc, internetFacing: true });
+  const probes = withProbes ? new ZonalProbes(stack, 'Probes', { loadBalancer: alb, availabilityZones: ZONES }) : undefined;
+  const alarms = new ZonalAlarms(stack, 'Alarms', { loadBalancer: alb, availabilityZones: ZONES, probes });
   new ZonalDashboard(stack, 'Dashboard', { zonalAlarms: alarms, dashboardName });
   const template = Template.fromStack(stack);
   const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -114,7 +116,56 @@ test('the alarm status widget shows the regional, isolated and impaired alarms',
 });
 
 test('adds no alarms of its own', () => {
-  const { template } = synth();
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * ZONES.length);
+  const { template, alarms } = synth();
+  // Availability, latency and outlier per AZ, all from ZonalAlarms.
+  expect(alarms.zones.every((zone) => zone.outlierAlarm !== undefined)).toBe(true);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 3 * ZONES.length);
   template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 2 * ZONES.length + 1);
+});
+
+test('without probes there are no probe graphs', () => {
+  const { body } = synth();
+  expect(body.widgets.some((w) => /^Probe/.test(w.properties.title ?? ''))).toBe(false);
+});
+
+describe('with probes', () => {
+  test('probe fault rate and latency per AZ sit side by side right under the regional graphs', () => {
+    const { body } = synth(undefined, true);
+    const titles = body.widgets.map((w) => w.properties.title);
+    expect(titles.slice(0, 4)).toEqual([
+      'Fault rate (%), all AZs', 'Target response time (s), all AZs',
+      'Probe fault rate (%) per AZ, zonal endpoints', 'Probe latency (s, median) per AZ, zonal endpoints',
+    ]);
+    const [fault, latency] = [titles[2], titles[3]].map((title) => widget(body, title));
+    expect(fault.y).toBe(latency.y);
+    expect(fault.y).toBeGreaterThan(widget(body, 'Fault rate (%), all AZs').y);
+    expect(fault.y).toBeLessThan(widget(body, 'Fault rate (%) per AZ').y);
+  });
+
+  test('one probe line per AZ with the AZ dimension, the 10 s period and the alarm thresholds', () => {
+    const { body } = synth(undefined, true);
+    for (const [title, metric, stat, threshold] of [
+      ['Probe fault rate (%) per AZ, zonal endpoints', 'FaultRate', 'Average', 50],
+      ['Probe latency (s, median) per AZ, zonal endpoints', 'Latency', 'p50', 1],
+    ] as const) {
+      const w = widget(body, title);
+      const rows: any[][] = w.properties.metrics;
+      expect(rows).toHaveLength(ZONES.length);
+      rows.forEach((row, i) => {
+        expect(row.slice(0, 2)).toEqual(['CdkAzi/Probes', metric]);
+        expect(row).toEqual(expect.arrayContaining(['AvailabilityZone', ZONES[i]]));
+        // Average is the dashboard's default statistic and is not rendered.
+        expect(row[row.length - 1].stat ?? 'Average').toBe(stat);
+        expect(row[row.length - 1].period).toBe(10);
+      });
+      expect(w.properties.annotations.horizontal[0].value).toBe(threshold);
+    }
+  });
+
+  test('the alarm status widget adds every AZ\'s probe alarms', () => {
+    const { body, alarms, id } = synth(undefined, true);
+    const shown: string[] = widget(body, 'Zonal alarms').properties.alarms;
+    const probeAlarms = alarms.zones.flatMap((zone) => [zone.probeAvailabilityAlarm!, zone.probeLatencyAlarm!]).map((alarm) => `<${id(alarm)}.Arn>`);
+    expect(shown.slice(-probeAlarms.length)).toEqual(probeAlarms);
+  });
 });

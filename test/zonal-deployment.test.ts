@@ -127,6 +127,28 @@ describe('zonal configuration', () => {
     expect(deployment.alarmTimeToFire.toSeconds()).toBe(420);
   });
 
+  test('a metric math alarm whose metrics have different periods is timed by the longest one', () => {
+    const f = fixture();
+    const math = new cloudwatch.MathExpression({
+      expression: 'errors / requests',
+      usingMetrics: {
+        errors: new cloudwatch.Metric({ namespace: 'Test', metricName: 'Errors' }),
+        requests: new cloudwatch.Metric({ namespace: 'Test', metricName: 'Requests' }),
+      },
+    });
+    const alarm = math.createAlarm(f.stack, 'MixedAlarm', { threshold: 0.1, evaluationPeriods: 3 });
+    // aws-cdk-lib gives every metric of an expression the expression's period; CloudFormation
+    // does not, so write the queries as an escape hatch would: one metric of 1 minute, one of 5.
+    const cfn = alarm.node.defaultChild as cloudwatch.CfnAlarm;
+    const queries = f.stack.resolve(cfn.metrics) as any[];
+    cfn.metrics = queries.map((query) => (query.metricStat
+      ? { ...query, metricStat: { ...query.metricStat, period: query.id === 'errors' ? 60 : 300 } }
+      : query));
+    const deployment = deploy(f, { alarms: [alarm] });
+    // 3 x 300 + 60 = 960 s (the shortest period would give 3 x 60 + 60 = 240 s).
+    expect(deployment.alarmTimeToFire.toSeconds()).toBe(960);
+  });
+
   test('explicit bake times are rendered in seconds and the first zone defaults to twice the others', () => {
     const f = fixture();
     deploy(f, { monitorDuration: Duration.minutes(15) });
@@ -344,6 +366,19 @@ describe('bake time validation', () => {
   test('a bake time that is not whole seconds is an error', () => {
     const f = fixture();
     expect(() => deploy(f, { monitorDuration: Duration.millis(600500) })).toThrow(/monitorDuration must be a whole/);
+  });
+
+  test('bake times adding up to exactly 12 hours are refused: nothing would be left for the deployments', () => {
+    const f = fixture();
+    // Three zones: the first-zone bake and one more bake happen for certain.
+    expect(() => deploy(f, { monitorDuration: Duration.hours(4), firstZoneMonitorDuration: Duration.hours(8) }))
+      .toThrow(/add up to 43200 seconds.*at most 43200 seconds/);
+  });
+
+  test('bake times one second under 12 hours are accepted', () => {
+    const f = fixture();
+    expect(() => deploy(f, { monitorDuration: Duration.hours(4), firstZoneMonitorDuration: Duration.seconds(8 * 3600 - 1) }))
+      .not.toThrow();
   });
 
   test('bake times beyond the in-place deployment run limit are an error', () => {

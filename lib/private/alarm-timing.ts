@@ -21,3 +21,37 @@ export const EVALUATION_INTERVAL = Duration.minutes(1);
 export function worstCaseTimeToAlarm(period: Duration, evaluationPeriods: number): Duration {
   return Duration.seconds(evaluationPeriods * period.toSeconds() + EVALUATION_INTERVAL.toSeconds());
 }
+
+/** How often CloudWatch evaluates an alarm with a period under a minute (high resolution). */
+export const SUB_MINUTE_EVALUATION_INTERVAL = Duration.seconds(10);
+
+/**
+ * ALB metric delivery assumed on the fastest path: the low end of the 60-120 s commonly seen
+ * (not documented). Only `fastestTimeToAlarm` includes it; `worstCaseTimeToAlarm` leaves delivery
+ * to its callers, as `ZonalDeployment` adds its own `metricDelay`.
+ */
+export const ALB_METRIC_DELAY = Duration.seconds(60);
+
+/**
+ * Modelled onset of a total failure to ALARM on load-balancer metrics: the onset falls inside a
+ * period, so the first wholly breaching period ends up to one period later; then
+ * `datapointsToAlarm` breaching periods; then delivery; then one 60-second evaluation.
+ */
+export function fastestTimeToAlarm(period: Duration, datapointsToAlarm: number): Duration {
+  return Duration.seconds((1 + datapointsToAlarm) * period.toSeconds() + ALB_METRIC_DELAY.toSeconds() + EVALUATION_INTERVAL.toSeconds());
+}
+
+/**
+ * Modelled onset of a total AZ failure to ALARM on probe metrics:
+ *
+ *   interval (until the first probe after the onset)
+ *   + datapointsToAlarm * period (until the M-th breaching period has ended)
+ *   + deliveryDelay (the last probe of that period may start at its very end: timeout + ingestion)
+ *   + 10 s (one evaluation of a sub-minute alarm)
+ *
+ * Composite alarms follow their children without a period of their own, so they add nothing.
+ */
+export function probeFastestTimeToAlarm(interval: Duration, period: Duration, datapointsToAlarm: number, deliveryDelay: Duration): Duration {
+  return Duration.millis(interval.toMilliseconds() + datapointsToAlarm * period.toMilliseconds()
+    + deliveryDelay.toMilliseconds() + SUB_MINUTE_EVALUATION_INTERVAL.toMilliseconds());
+}

@@ -38,8 +38,7 @@ export class ZonalMetrics {
 
   constructor(options: ZonalMetricsOptions) {
     this.options = options;
-    const dimensions = options.loadBalancer.metrics.requestCount().dimensions ?? {};
-    this.loadBalancerDimension = dimensions.LoadBalancer;
+    this.loadBalancerDimension = loadBalancerDimension(options.loadBalancer);
   }
 
   /** RequestCount (Sum); zonal when `availabilityZone` is given. */
@@ -115,6 +114,30 @@ export class ZonalMetrics {
   }
 
   /**
+   * Relative (outlier) fault rate of one AZ: its fault rate while that is at least `floor`
+   * percent AND at least `factor` times the mean fault rate of the other AZs, else 0:
+   * `IF(f_i >= FLOOR, IF(f_i >= FACTOR * AVG([FILL(f_j, 0), ...]), f_i, 0), 0)`, where each
+   * `f` is the AZ's `faultRate` expression (0 below the request minimum). An AZ without traffic
+   * counts as 0 among the others. When every AZ degrades together no AZ is `factor` times the
+   * mean of the others, so none is an outlier. Reads every AZ's metrics: 3 per AZ.
+   */
+  public outlierFaultRate(availabilityZone: string, factor: number, floor: number): cloudwatch.MathExpression {
+    const own = `rate${this.idSuffix(availabilityZone)}`;
+    const others = this.options.availabilityZones.filter((az) => az !== availabilityZone);
+    const usingMetrics: Record<string, cloudwatch.IMetric> = { [own]: this.faultRate(availabilityZone) };
+    for (const az of others) {
+      usingMetrics[`rate${this.idSuffix(az)}`] = this.faultRate(az);
+    }
+    const mean = `AVG([${others.map((az) => `FILL(rate${this.idSuffix(az)}, 0)`).join(', ')}])`;
+    return new cloudwatch.MathExpression({
+      expression: `IF(${own} >= ${floor}, IF(${own} >= ${factor} * ${mean}, ${own}, 0), 0)`,
+      usingMetrics,
+      label: `outlier fault rate ${availabilityZone}`,
+      period: this.options.period,
+    });
+  }
+
+  /**
    * UnHealthyHostCount (Maximum) of the target group in one AZ, with the
    * `TargetGroup`, `LoadBalancer` and `AvailabilityZone` dimensions.
    * The target group dimension is derived from its ARN, so imported target
@@ -156,6 +179,79 @@ export class ZonalMetrics {
       throw new Error(`Unknown availability zone ${availabilityZone}`);
     }
     return `_z${index}`;
+  }
+}
+
+/** The `LoadBalancer` dimension value (`app/name/id`) of an ALB, as its L2 metrics render it. */
+export function loadBalancerDimension(loadBalancer: elbv2.IApplicationLoadBalancer): string {
+  return (loadBalancer.metrics.requestCount().dimensions ?? {}).LoadBalancer;
+}
+
+/** Names of the probe function's metrics; the function gets them from its environment. */
+export const PROBE_METRIC_NAMES = {
+  faultRate: 'FaultRate',
+  latency: 'Latency',
+  cycles: 'Cycles',
+} as const;
+
+/** Options of the probe metric factory. */
+export interface ZonalProbeMetricsOptions {
+  /** Namespace the probe function publishes to. */
+  readonly namespace: string;
+  /** The `LoadBalancer` dimension value (`app/name/id`), the same the ALB metrics carry. */
+  readonly loadBalancerDimension: string;
+}
+
+/**
+ * The probe metrics, defined once for the probe function's environment, the alarms and the
+ * dashboard. Per AZ: `FaultRate` (each request 0 or 100, Percent; the period's Average is the
+ * percentage of failed requests) and `Latency` (seconds, one value per answered request), both with
+ * `LoadBalancer` and `AvailabilityZone`, so the zonal-shift function reads them like ALB metrics.
+ * `Cycles` (Count, `LoadBalancer` only) is the heartbeat.
+ */
+export class ZonalProbeMetrics {
+  constructor(private readonly options: ZonalProbeMetricsOptions) {}
+
+  /** Percentage of failed probe requests to one AZ (Average). */
+  public faultRate(availabilityZone: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.options.namespace,
+      metricName: PROBE_METRIC_NAMES.faultRate,
+      dimensionsMap: this.zonal(availabilityZone),
+      statistic: 'Average',
+      period,
+      label: `probe ${availabilityZone}`,
+    });
+  }
+
+  /**
+   * Median latency of answered probe requests to one AZ, in seconds: with several requests per
+   * period, one slow request does not move it.
+   */
+  public latency(availabilityZone: string, period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.options.namespace,
+      metricName: PROBE_METRIC_NAMES.latency,
+      dimensionsMap: this.zonal(availabilityZone),
+      statistic: 'p50',
+      period,
+      label: `probe ${availabilityZone}`,
+    });
+  }
+
+  /** Probe cycles completed and published (Sum): the heartbeat. */
+  public cycles(period: Duration): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.options.namespace,
+      metricName: PROBE_METRIC_NAMES.cycles,
+      dimensionsMap: { LoadBalancer: this.options.loadBalancerDimension },
+      statistic: 'Sum',
+      period,
+    });
+  }
+
+  private zonal(availabilityZone: string): cloudwatch.DimensionsMap {
+    return { LoadBalancer: this.options.loadBalancerDimension, AvailabilityZone: availabilityZone };
   }
 }
 

@@ -1,0 +1,247 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as https from 'node:https';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { parseConfig, parseStatusCodes, zonalName } from '../../lambda/zonal-probe/config';
+import { ProbeDeps, runInvocation } from '../../lambda/zonal-probe/index';
+import { runCycle } from '../../lambda/zonal-probe/probe';
+import { FakeMetricsServer } from './support/fake-metrics-server';
+import { ZoneServers } from './support/zone-servers';
+
+const DNS_NAME = 'shop-1234567890.us-east-1.elb.amazonaws.com';
+const LB_DIMENSION = 'app/shop/50dc6c495c0c9188';
+
+function env(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    LOAD_BALANCER_DNS_NAME: `dualstack.${DNS_NAME}`,
+    AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b']),
+    LOAD_BALANCER_DIMENSION: LB_DIMENSION,
+    PROTOCOL: 'http',
+    PORT: '80',
+    PROBE_PATH: '/health',
+    EXPECTED_STATUS_CODES: '200-299',
+    TIMEOUT_MS: '300',
+    INTERVAL_MS: '400',
+    REQUESTS_PER_CYCLE: '1',
+    RUN_FOR_MS: '400',
+    METRICS_NAMESPACE: 'CdkAzi/Probes',
+    FAULT_RATE_METRIC: 'FaultRate',
+    LATENCY_METRIC: 'Latency',
+    CYCLES_METRIC: 'Cycles',
+    ...overrides,
+  };
+}
+
+function deps(servers: ZoneServers, metrics: CloudWatchClient, logs: string[] = []): ProbeDeps {
+  return {
+    resolve: servers.resolver(DNS_NAME),
+    metrics,
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => logs.push(line),
+  };
+}
+
+describe('one cycle against one local server per AZ', () => {
+  let servers: ZoneServers;
+  beforeAll(async () => {
+    servers = await ZoneServers.start({
+      'us-east-1a': 'ok', 'us-east-1b': 'unavailable', 'us-east-1c': 'hang', 'us-east-1d': 'reset', 'us-east-1f': 'refused',
+    });
+  });
+  afterAll(() => servers.close());
+
+  test('200 is a success; 503, a hang past the timeout, a reset, a refused connection and an unknown name are faults', async () => {
+    const config = parseConfig(env({
+      AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f']),
+    }));
+    const started = Date.now();
+    const results = await runCycle(config, servers.resolver(DNS_NAME));
+    const elapsed = Date.now() - started;
+    const byZone = Object.fromEntries(results.map((result) => [result.availabilityZone, result]));
+    expect(byZone['us-east-1a']).toMatchObject({ outcome: 'ok', status: 200 });
+    expect(byZone['us-east-1a'].latencySeconds).toBeGreaterThan(0);
+    expect(byZone['us-east-1b']).toMatchObject({ outcome: 'status', status: 503 });
+    expect(byZone['us-east-1c']).toMatchObject({ outcome: 'timeout' });
+    expect(byZone['us-east-1c'].latencySeconds).toBeUndefined();
+    expect(byZone['us-east-1d']).toMatchObject({ outcome: 'connection', detail: 'ECONNRESET' });
+    expect(byZone['us-east-1e']).toMatchObject({ outcome: 'dns', detail: 'ENOTFOUND' });
+    expect(byZone['us-east-1f']).toMatchObject({ outcome: 'connection', detail: 'ECONNREFUSED' });
+    // The AZs are probed at once: the cycle lasts one timeout, not one per AZ.
+    expect(elapsed).toBeLessThan(2 * config.timeoutMs);
+  });
+
+  test('the zonal name is resolved; the Host header is the regional name without dualstack', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
+    const seen: string[] = [];
+    const resolve = servers.resolver(DNS_NAME);
+    await runCycle(config, (hostname, port) => {
+      seen.push(hostname);
+      return resolve(hostname, port);
+    });
+    expect(seen).toEqual([`us-east-1a.${DNS_NAME}`]);
+    expect(servers.hosts['us-east-1a'].at(-1)).toBe(DNS_NAME);
+  });
+
+  test('a given host name is sent as the Host header', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), HOST_HEADER: 'Shop.Example.com' }));
+    await runCycle(config, servers.resolver(DNS_NAME));
+    expect(servers.hosts['us-east-1a'].at(-1)).toBe('shop.example.com');
+  });
+
+  test('an unexpected status that is not 5xx is a fault too (a wrong path reads as a fault everywhere)', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), EXPECTED_STATUS_CODES: '204' }));
+    const [result] = await runCycle(config, servers.resolver(DNS_NAME));
+    expect(result).toMatchObject({ outcome: 'status', status: 200 });
+  });
+
+  test('a fault on the probe side (its resolver fails) is a fault in every AZ of the same cycle', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b']), REQUESTS_PER_CYCLE: '2' }));
+    const results = await runCycle(config, async () => {
+      throw Object.assign(new Error('resolver down'), { code: 'EAI_AGAIN' });
+    });
+    expect(results).toHaveLength(4);
+    expect(results.every((result) => result.outcome === 'dns' && result.detail === 'EAI_AGAIN')).toBe(true);
+  });
+});
+
+describe('HTTPS', () => {
+  let dir: string;
+  let server: https.Server;
+  const serverNames: Array<string | false> = [];
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'probe-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'),
+      '-out', join(dir, 'cert.pem'), '-subj', '/CN=shop.example.com', '-days', '1'], { stdio: 'ignore' });
+    const credentials = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+    // The server name arrives in the ClientHello, before the client judges the certificate.
+    server = https.createServer({
+      ...credentials,
+      SNICallback: (servername, callback) => {
+        serverNames.push(servername);
+        callback(null, createSecureContext(credentials));
+      },
+    }, (_req, res) => {
+      res.writeHead(200);
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the TLS server name is the host name, not the zonal name, and the certificate is verified', async () => {
+    const config = parseConfig(env({ PROTOCOL: 'https', HOST_HEADER: 'shop.example.com', AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
+    const port = (server.address() as AddressInfo).port;
+    const [result] = await runCycle(config, async (hostname) => {
+      expect(hostname).toBe(`us-east-1a.${DNS_NAME}`);
+      return { address: '127.0.0.1', port };
+    });
+    // The server saw SNI for the certificate's name; the self-signed certificate is not trusted,
+    // so the probe reads a fault instead of accepting any certificate.
+    expect(serverNames.at(-1)).toBe('shop.example.com');
+    expect(result).toMatchObject({ outcome: 'connection', detail: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  });
+});
+
+describe('an invocation publishes to a local CloudWatch endpoint over HTTP', () => {
+  let servers: ZoneServers;
+  let cloudwatch: FakeMetricsServer;
+  const saved: Record<string, string | undefined> = {};
+  const testEnv: Record<string, string> = {
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
+  };
+  beforeAll(async () => {
+    servers = await ZoneServers.start({ 'us-east-1a': 'ok', 'us-east-1b': 'unavailable' });
+    cloudwatch = await FakeMetricsServer.start();
+    testEnv.AWS_ENDPOINT_URL_CLOUDWATCH = cloudwatch.endpoint;
+    for (const [key, value] of Object.entries(testEnv)) {
+      saved[key] = process.env[key];
+      process.env[key] = value;
+    }
+  });
+  afterAll(async () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+    await servers.close();
+    await cloudwatch.close();
+  });
+  beforeEach(() => {
+    cloudwatch.requests.length = 0;
+  });
+
+  test('each cycle is one PutMetricData with per-AZ fault rate and latency at one-second resolution', async () => {
+    const config = parseConfig(env({ REQUESTS_PER_CYCLE: '3', INTERVAL_MS: '350', RUN_FOR_MS: '1000' }));
+    // The client finds the endpoint the way the SDK does in Lambda: AWS_ENDPOINT_URL_CLOUDWATCH.
+    const summary = await runInvocation(config, deps(servers, new CloudWatchClient({})));
+
+    expect(summary).toMatchObject({ cycles: 3, publishFailures: 0, faults: { 'us-east-1a': 0, 'us-east-1b': 9 } });
+    expect(cloudwatch.requests).toHaveLength(3);
+    for (const request of cloudwatch.requests) {
+      expect(request.body.Namespace).toBe('CdkAzi/Probes');
+      const fault = (az: string) => request.body.MetricData.find((datum) =>
+        datum.MetricName === 'FaultRate' && datum.Dimensions?.some((d) => d.Name === 'AvailabilityZone' && d.Value === az));
+      expect(fault('us-east-1a')).toMatchObject({
+        Dimensions: [{ Name: 'LoadBalancer', Value: LB_DIMENSION }, { Name: 'AvailabilityZone', Value: 'us-east-1a' }],
+        Values: [0], Counts: [3], Unit: 'Percent', StorageResolution: 1,
+      });
+      expect(fault('us-east-1b')).toMatchObject({ Values: [100], Counts: [3], StorageResolution: 1 });
+      const latency = request.body.MetricData.filter((datum) => datum.MetricName === 'Latency');
+      // A 503 is a response too: both AZs report latency.
+      expect(latency.map((datum) => datum.Values?.length)).toEqual([3, 3]);
+      expect(latency.every((datum) => datum.StorageResolution === 1 && datum.Unit === 'Seconds')).toBe(true);
+      expect(request.body.MetricData.filter((datum) => datum.MetricName === 'Cycles')).toEqual([
+        expect.objectContaining({ Dimensions: [{ Name: 'LoadBalancer', Value: LB_DIMENSION }], Value: 1 }),
+      ]);
+    }
+    // Cycles start one interval apart and each datapoint carries its cycle's start.
+    const stamps = cloudwatch.requests.map((request) => request.body.MetricData[0].Timestamp as number);
+    expect(stamps[1] - stamps[0]).toBeGreaterThanOrEqual(0.3);
+    expect(stamps[2] - stamps[1]).toBeGreaterThanOrEqual(0.3);
+    expect(summary.datapoints).toBe(3 * 5);
+  });
+
+  test('a failed PutMetricData is logged and the next cycle still publishes', async () => {
+    const config = parseConfig(env({ INTERVAL_MS: '350', RUN_FOR_MS: '700' }));
+    cloudwatch.faults.push(500);
+    const logs: string[] = [];
+    const summary = await runInvocation(config, deps(servers, new CloudWatchClient({ maxAttempts: 1 }), logs));
+    expect(summary).toMatchObject({ cycles: 2, publishFailures: 1 });
+    expect(cloudwatch.requests).toHaveLength(1);
+    expect(logs.some((line) => JSON.parse(line).message === 'PutMetricData failed')).toBe(true);
+  });
+});
+
+describe('configuration', () => {
+  test('zonal names strip dualstack and put the AZ name first', () => {
+    expect(zonalName('us-east-1a', 'DualStack.Shop-1.us-east-1.elb.amazonaws.com.')).toBe('us-east-1a.shop-1.us-east-1.elb.amazonaws.com');
+  });
+
+  test('status code lists and ranges', () => {
+    expect(parseStatusCodes('200,301-302')).toEqual([{ from: 200, to: 200 }, { from: 301, to: 302 }]);
+    expect(() => parseStatusCodes('2xx')).toThrow(/2xx/);
+    expect(() => parseStatusCodes('300-200')).toThrow(/300-200/);
+  });
+
+  test.each([
+    ['LOAD_BALANCER_DNS_NAME', '', /LOAD_BALANCER_DNS_NAME is not set/],
+    ['AVAILABILITY_ZONES', '["us-east-1a", 3]', /AVAILABILITY_ZONES/],
+    ['PROTOCOL', 'ftp', /PROTOCOL/],
+    ['PROBE_PATH', 'health', /PROBE_PATH/],
+    ['TIMEOUT_MS', '400', /TIMEOUT_MS \(400\) must be shorter than INTERVAL_MS/],
+    ['REQUESTS_PER_CYCLE', '0', /REQUESTS_PER_CYCLE/],
+  ])('a bad %s is refused', (name, value, message) => {
+    expect(() => parseConfig(env({ [name]: value }))).toThrow(message);
+  });
+});
