@@ -1,6 +1,6 @@
 import { Stack, StackProps, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ZonalAlarms, ZonalDashboard, ZonalDeployment, ZonalFleet, ZonalShiftResponder } from '../lib';
+import { ZonalAlarms, ZonalDashboard, ZonalDeployment, ZonalFleet, ZonalProbes, ZonalShiftResponder } from '../lib';
 import { tinyHttpServiceUserData } from './fleet-user-data';
 
 /** Properties of the from-parts stack. */
@@ -38,20 +38,27 @@ export class FromPartsStack extends Stack {
       minCapacityPerZone: 3,
     });
 
+    // Probes of each zone's DNS name keep measuring a zone after its traffic has been shifted
+    // away; the zonal-shift function ends a shift only when they have recovered.
+    const probes = new ZonalProbes(this, 'Probes', {
+      loadBalancer: fleet.loadBalancer,
+      availabilityZones: zones,
+    });
+
     const alarms = new ZonalAlarms(this, 'Alarms', {
       loadBalancer: fleet.loadBalancer,
       targetGroup: fleet.targetGroup,
       availabilityZones: zones,
       alarmOnUnhealthyHosts: true,
+      probes,
+      alarmNamePrefix: 'cdk-azi-from-parts',
     });
 
     const responder = new ZonalShiftResponder(this, 'ZonalShift', {
       loadBalancers: [fleet.loadBalancer],
       availabilityZones: zones,
     });
-    for (const zone of alarms.zones) {
-      responder.respondTo(zone.isolatedImpactAlarm);
-    }
+    responder.respondToZonalAlarms(alarms);
 
     new ZonalDeployment(this, 'Deployment', {
       autoScalingGroups: fleet.autoScalingGroups,

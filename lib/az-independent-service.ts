@@ -191,9 +191,7 @@ export class AzIndependentService extends Construct {
         endShiftOnRecovery: props.endShiftOnRecovery,
         dryRun: props.zonalShiftDryRun,
       });
-      for (const zone of this.alarms.zones) {
-        responder.respondTo(zone.isolatedImpactAlarm);
-      }
+      responder.respondToZonalAlarms(this.alarms);
       this.responder = responder;
     }
 

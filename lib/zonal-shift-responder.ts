@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AvailabilityZoneIds } from './private/availability-zone-ids';
+import { ZonalAlarms } from './zonal-alarms';
 import { validateAvailabilityZones } from './private/validation';
 
 /** The longest expiry ARC accepts when a zonal shift starts. */
@@ -357,6 +358,29 @@ export class ZonalShiftResponder extends Construct {
     alarm.addAlarmAction(this.action);
     if (this.endShiftOnRecovery) {
       alarm.addOkAction(this.action);
+    }
+  }
+
+  /**
+   * Wires every isolated-impact alarm of a `ZonalAlarms` with what its decision reads: the zone's
+   * impaired alarm and every other zone's, the zone's metric alarms that carry the load balancer
+   * and zone dimensions, and the zone's recovery alarms (its probe alarms, when the alarms have
+   * probes). The outlier alarms stay out of the dimension check: their expressions read every zone.
+   *
+   * @param alarms the per-zone alarms of one load balancer
+   * @param loadBalancer which of the responder's load balancers the alarms watch
+   * (default: the only one)
+   */
+  public respondToZonalAlarms(alarms: ZonalAlarms, loadBalancer?: elbv2.IApplicationLoadBalancer): void {
+    for (const zone of alarms.zones) {
+      this.respondTo(zone.isolatedImpactAlarm, {
+        availabilityZone: zone.availabilityZone,
+        loadBalancer,
+        impairedAlarm: zone.impairedAlarm,
+        otherImpairedAlarms: alarms.zones.filter((other) => other !== zone).map((other) => other.impairedAlarm),
+        dimensionAlarms: zone.metricAlarms,
+        recoveryAlarms: zone.recoveryAlarms,
+      });
     }
   }
 
