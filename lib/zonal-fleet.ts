@@ -349,15 +349,20 @@ export class ZonalFleet extends Construct {
     const loadBalancerSubnets = props.loadBalancerSubnets ?? {
       subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS,
     };
-    for (const zone of this.availabilityZones) {
-      requireSubnetsInZone(this.vpc, instanceSubnets, zone, 'instanceSubnets');
-      requireSubnetsInZone(this.vpc, loadBalancerSubnets, zone, 'loadBalancerSubnets');
+    // A VPC from Vpc.fromLookup whose lookup has not run yet holds placeholder zones; the first
+    // synthesis must still succeed so that the CLI can do the lookup and synthesize again.
+    const placement = placementZones(this.vpc, this.availabilityZones);
+    if (!placement.lookupPending) {
+      for (const zone of this.availabilityZones) {
+        requireSubnetsInZone(this.vpc, instanceSubnets, zone, 'instanceSubnets');
+        requireSubnetsInZone(this.vpc, loadBalancerSubnets, zone, 'loadBalancerSubnets');
+      }
     }
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: this.vpc,
       internetFacing,
-      vpcSubnets: { ...loadBalancerSubnets, availabilityZones: this.availabilityZones },
+      vpcSubnets: { ...loadBalancerSubnets, availabilityZones: [...new Set(placement.zones)] },
       dropInvalidHeaderFields: true,
     });
     this.loadBalancer.setAttribute('zonal_shift.config.enabled', 'true');
@@ -451,7 +456,7 @@ export class ZonalFleet extends Construct {
     }];
     const instanceType = props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T3, ec2.InstanceSize.MICRO);
 
-    this.zones = this.availabilityZones.map((availabilityZone) => {
+    this.zones = this.availabilityZones.map((availabilityZone, index) => {
       const zoneScope = new Construct(this, availabilityZone);
       const userData = ec2.UserData.forLinux();
       if (props.userData) {
@@ -468,7 +473,7 @@ export class ZonalFleet extends Construct {
       });
       const autoScalingGroup = new autoscaling.AutoScalingGroup(zoneScope, 'Group', {
         vpc: this.vpc,
-        vpcSubnets: { ...instanceSubnets, availabilityZones: [availabilityZone] },
+        vpcSubnets: { ...instanceSubnets, availabilityZones: [placement.zones[index]] },
         launchTemplate,
         minCapacity: capacity.min,
         maxCapacity: capacity.max,
@@ -575,6 +580,21 @@ function validatePort(name: string, port: number): number {
 function defaultZones(scope: Construct, vpc: ec2.IVpc | undefined): string[] {
   const zones = vpc ? vpc.availabilityZones : Stack.of(scope).availabilityZones;
   return zones.slice(0, 3);
+}
+
+/**
+ * The zones to select subnets in: the fleet's zones, except while a `Vpc.fromLookup` VPC still
+ * has aws-cdk-lib's placeholder zones (`dummy1a`, ...), where each fleet zone borrows a
+ * placeholder zone. That template is only an intermediate step: the CLI looks the VPC up and
+ * synthesizes again with the real subnets, which are then checked.
+ */
+function placementZones(vpc: ec2.IVpc, zones: string[]): { zones: string[]; lookupPending: boolean } {
+  const vpcZones = vpc.availabilityZones;
+  const lookupPending = vpcZones.length > 0 && vpcZones.every((zone) => !Token.isUnresolved(zone) && /^dummy\d+[a-z]$/.test(zone));
+  if (!lookupPending) {
+    return { zones, lookupPending };
+  }
+  return { zones: zones.map((_, index) => vpcZones[index % vpcZones.length]), lookupPending };
 }
 
 function requireSubnetsInZone(vpc: ec2.IVpc, selection: ec2.SubnetSelection, zone: string, propName: string): void {

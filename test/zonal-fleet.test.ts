@@ -300,6 +300,45 @@ describe('synthesis without credentials', () => {
   });
 });
 
+describe('Vpc.fromLookup', () => {
+  test('before the lookup has run, the fleet synthesizes so the CLI can do the lookup', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromLookup(stack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ZONES });
+    expect(app.synth().manifest.missing?.map((m) => m.provider)).toEqual(['vpc-provider']);
+  });
+
+  test('after the lookup, the real VPC is checked: a zone without subnets is refused', () => {
+    const looked = {
+      vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.0.0.0/16', ownerAccountId: '111111111111',
+      availabilityZones: [],
+      subnetGroups: [
+        { name: 'Public', type: 'Public', subnets: [
+          { subnetId: 'subnet-0aaaaaaaaaaaaaaa1', cidr: '10.0.0.0/24', availabilityZone: 'us-east-1a', routeTableId: 'rtb-0aaaaaaaaaaaaaaa1' },
+          { subnetId: 'subnet-0aaaaaaaaaaaaaaa2', cidr: '10.0.1.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0aaaaaaaaaaaaaaa1' },
+        ] },
+        { name: 'Private', type: 'Private', subnets: [
+          { subnetId: 'subnet-0bbbbbbbbbbbbbbb1', cidr: '10.0.2.0/24', availabilityZone: 'us-east-1a', routeTableId: 'rtb-0bbbbbbbbbbbbbbb1' },
+          { subnetId: 'subnet-0bbbbbbbbbbbbbbb2', cidr: '10.0.3.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0bbbbbbbbbbbbbbb2' },
+        ] },
+      ],
+    };
+    const probe = new App();
+    const probeStack = new Stack(probe, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    ec2.Vpc.fromLookup(probeStack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    const key = probe.synth().manifest.missing![0].key;
+
+    const app = new App({ context: { [key]: looked } });
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromLookup(stack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    expect(() => new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ZONES })).toThrow(/no subnets in us-east-1c for instanceSubnets/);
+    const fleet = new ZonalFleet(stack, 'Fleet2', { vpc, availabilityZones: ['us-east-1a', 'us-east-1b'] });
+    expect(fleet.autoScalingGroupIn('us-east-1b')).toBeDefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'] });
+  });
+});
+
 describe('load balancer placement', () => {
   test('a VPC with more zones than the fleet: the load balancer gets subnets only in the fleet\'s zones', () => {
     // A load balancer node in a zone with no targets answers 503 (cross-zone is off).
