@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { join, relative } from 'path';
-import { consumerApp, packedTarball, repoRoot, tarballFiles } from './support/packed-package';
+import { consumerApp, disposeTarball, packedTarball, repoRoot, tarballFiles } from './support/packed-package';
 
 /** Every .ts file under a folder, relative to it. */
 function sources(dir: string): string[] {
@@ -22,6 +22,8 @@ beforeAll(() => {
   tarball = packedTarball();
   files = tarballFiles(tarball);
 });
+
+afterAll(() => disposeTarball(tarball));
 
 describe('the npm tarball', () => {
   test('ships the compiled library: JavaScript and declarations for every source file', () => {

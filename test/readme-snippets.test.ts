@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { consumerApp, packedTarball, repoRoot } from './support/packed-package';
+import { consumerApp, disposeTarball, packedTarball, repoRoot } from './support/packed-package';
 
 /*
  * Every ```ts block of README.md runs as a program in a new CDK app that installed the packed
@@ -64,9 +64,11 @@ function credentialFreeEnv(app: string, report: string): NodeJS.ProcessEnv {
 
 const snippets = readmeSnippets();
 let app: string;
+let tarball: string;
 
 beforeAll(() => {
-  app = consumerApp(packedTarball());
+  tarball = packedTarball();
+  app = consumerApp(tarball);
   writeFileSync(join(app, 'synth-every-app.js'), SYNTH_EVERY_APP);
   snippets.forEach((code, index) => writeFileSync(join(app, `snippet${index}.ts`), `export {};\n${code}`));
 }, 120_000);
@@ -75,6 +77,7 @@ afterAll(() => {
   if (app) {
     rmSync(app, { recursive: true, force: true });
   }
+  disposeTarball(tarball);
 });
 
 test('README has TypeScript usage snippets', () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
-import { join } from 'path';
+import { dirname, join } from 'path';
 
 export const repoRoot = join(__dirname, '..', '..');
 
@@ -29,6 +29,13 @@ export function packedTarball(): string {
   execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', destination], { cwd: repoRoot, stdio: 'pipe' });
   const [file] = readdirSync(destination).filter((name) => name.endsWith('.tgz'));
   return join(destination, file);
+}
+
+/** Removes a tarball that `packedTarball` made (one given in `CDK_AZI_TARBALL` stays). */
+export function disposeTarball(tarball: string | undefined): void {
+  if (tarball && tarball !== process.env.CDK_AZI_TARBALL) {
+    rmSync(dirname(tarball), { recursive: true, force: true });
+  }
 }
 
 /** The paths inside a tarball, without the leading `package/`. */
