@@ -37,9 +37,11 @@ export interface ZonalFleetProps {
    * The Availability Zone names to run in, one Auto Scaling group each. At least two.
    *
    * Names must be concrete strings (for example `us-east-1a`): the alarms and the zonal-shift
-   * function key on them.
+   * function key on them. Given names need no context lookup (and so no AWS credentials at
+   * synthesis), also in a stack with an account and a Region.
    *
-   * @default - the first three zones of `vpc` (or of the stack, when no VPC is given)
+   * @default - the first three zones of `vpc`, or, when no VPC is given, of the stack (in a stack
+   * with an account and a Region, that is the `availability-zones` context lookup)
    */
   readonly availabilityZones?: string[];
 
