@@ -514,6 +514,11 @@ export class ZonalFleet extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.loadBalancer.logAccessLogs(bucket, props.accessLogsPrefix);
+    if (!bucket.policy) {
+      // An imported bucket's policy cannot be changed from this stack: the statements were dropped.
+      Annotations.of(this).addWarningV2('cdk-azi:accessLogsBucketPolicy',
+        `The bucket policy of the imported accessLogsBucket cannot be changed here; make sure it lets the Region's Elastic Load Balancing log delivery put objects under ${props.accessLogsPrefix ? props.accessLogsPrefix + '/' : ''}AWSLogs/${Stack.of(this).account}/, or the load balancer fails to start logging.`);
+    }
     return bucket;
   }
 

@@ -475,6 +475,18 @@ describe('access logs', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.bucket', Value: 'my-alb-logs' }]),
     });
+    // Its policy cannot be changed from here, so the fleet says what it must allow.
+    Annotations.fromStack(stack).hasWarning('/Stack/Fleet', Match.stringLikeRegexp('AWSLogs/111111111111/'));
+  });
+
+  test('a bucket defined in the app gets the delivery statements, and no warning', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.S3_MANAGED });
+    new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, accessLogsBucket: bucket });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+    expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain(':iam::127311923021:root');
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Fleet', Match.stringLikeRegexp('AWSLogs'));
   });
 
   test('refuses a KMS-encrypted bucket, a bucket with logs off, and a stack without a Region', () => {
