@@ -83,7 +83,7 @@ describe('the npm tarball', () => {
         const lib = require('cdk-azi');
         const handler = require('cdk-azi/assets/zonal-shift/index.js');
         console.log(JSON.stringify({ exports: Object.keys(lib).sort(), handler: typeof handler.handler, from: require.resolve('cdk-azi') }));
-      `], { cwd: app, encoding: 'utf8', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1' } });
+      `], { cwd: app, encoding: 'utf8' });
       const report = JSON.parse(exported);
       expect(report.exports).toEqual(expect.arrayContaining(['ZonalFleet', 'ZonalAlarms', 'ZonalShiftResponder', 'ZonalDeployment', 'AzIndependentService']));
       expect(report.handler).toBe('function');

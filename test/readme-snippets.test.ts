@@ -58,7 +58,6 @@ function credentialFreeEnv(app: string, report: string): NodeJS.ProcessEnv {
     AWS_SHARED_CREDENTIALS_FILE: join(app, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
     SNIPPET_REPORT: report,
-    JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '1',
   };
 }
 
