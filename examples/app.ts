@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, StackProps, aws_certificatemanager as acm } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AzIndependentService } from '../lib';
 import { tinyHttpServiceUserData } from './fleet-user-data';
@@ -10,6 +10,17 @@ const REFERENCE_ACCOUNT = '111111111111';
 const REFERENCE_REGION = 'us-east-1';
 const REFERENCE_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
+/**
+ * Context key that adds the from-parts stack: `-c fromPartsVpc=vpc-0123...` looks up that existing
+ * VPC (needs credentials, deployable); `-c fromPartsVpc=example` uses placeholder VPC and subnet
+ * IDs (synthesizes anywhere, must not be deployed). Without it, the app has only stacks that can
+ * deploy.
+ */
+export const FROM_PARTS_VPC = 'fromPartsVpc';
+
+/** Context key with the ARN of an ACM certificate: the reference stack then serves HTTPS. */
+export const CERTIFICATE_ARN = 'certificateArn';
+
 /** Context key that leaves the reference stacks' cdk-nag acknowledgements out. */
 export const SKIP_NAG_ACKNOWLEDGEMENTS = 'cdk-azi:skipNagAcknowledgements';
 
@@ -17,6 +28,8 @@ export const SKIP_NAG_ACKNOWLEDGEMENTS = 'cdk-azi:skipNagAcknowledgements';
 export interface ReferenceServiceStackProps extends StackProps {
   /** The Availability Zone names the service runs in. */
   readonly availabilityZones: string[];
+  /** An ACM certificate ARN for HTTPS; without one the service listens on HTTP only. */
+  readonly certificateArn?: string;
 }
 
 /**
@@ -32,6 +45,8 @@ export class ReferenceServiceStack extends Stack {
       availabilityZones: props.availabilityZones,
       userData: tinyHttpServiceUserData(),
       alarmNamePrefix: 'cdk-azi-reference',
+      accessLogs: true,
+      certificate: props.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
     });
 
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.service.fleet.loadBalancer.loadBalancerDnsName });
@@ -51,15 +66,21 @@ export function buildReferenceApp(app: App = new App()): App {
   const availabilityZones = zonesContext ? zonesContext.split(',').map((zone) => zone.trim()) : REFERENCE_ZONES;
   const env = { account, region };
 
-  const stacks = [new ReferenceServiceStack(app, 'CdkAziReference', {
+  const stacks: Stack[] = [new ReferenceServiceStack(app, 'CdkAziReference', {
     env,
     availabilityZones,
+    certificateArn: app.node.tryGetContext(CERTIFICATE_ARN),
     description: 'cdk-azi reference: an Availability-Zone-independent service with zonal shift and zonal deployments',
-  }), new FromPartsStack(app, 'CdkAziFromParts', {
-    env,
-    availabilityZones,
-    description: 'cdk-azi reference: the same loop assembled from parts around an existing VPC',
   })];
+  const fromPartsVpc: string | undefined = app.node.tryGetContext(FROM_PARTS_VPC);
+  if (fromPartsVpc) {
+    stacks.push(new FromPartsStack(app, 'CdkAziFromParts', {
+      env,
+      availabilityZones,
+      vpcId: fromPartsVpc === 'example' ? undefined : fromPartsVpc,
+      description: 'cdk-azi reference: the same loop assembled from parts around an existing VPC',
+    }));
+  }
   // The cdk-nag test turns the acknowledgements off once, to prove its checks find something.
   if (!app.node.tryGetContext(SKIP_NAG_ACKNOWLEDGEMENTS)) {
     stacks.forEach(applyReferenceSuppressions);

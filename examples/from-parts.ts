@@ -7,6 +7,13 @@ import { tinyHttpServiceUserData } from './fleet-user-data';
 export interface FromPartsStackProps extends StackProps {
   /** The Availability Zone names the service runs in; the existing VPC has subnets in each. */
   readonly availabilityZones: string[];
+  /**
+   * The existing VPC, looked up at synthesis (needs AWS credentials once; the result goes into
+   * cdk.context.json). It needs a public and a private subnet in each zone.
+   *
+   * @default - placeholder VPC and subnet IDs: the stack synthesizes, but cannot be deployed
+   */
+  readonly vpcId?: string;
 }
 
 /**
@@ -20,22 +27,25 @@ export class FromPartsStack extends Stack {
     super(scope, id, props);
     const zones = props.availabilityZones;
 
-    // An existing VPC with a public and a private subnet in each zone. In a real account, use
-    // ec2.Vpc.fromLookup and commit the lookup in cdk.context.json.
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'ExistingVpc', {
-      vpcId: 'vpc-0123456789abcdef0',
-      availabilityZones: zones,
-      publicSubnetIds: zones.map((_, index) => `subnet-0a${index}${'0'.repeat(14)}`),
-      privateSubnetIds: zones.map((_, index) => `subnet-0b${index}${'0'.repeat(14)}`),
-      publicSubnetRouteTableIds: zones.map(() => 'rtb-0a000000000000000'),
-      privateSubnetRouteTableIds: zones.map((_, index) => `rtb-0b${index}${'0'.repeat(14)}`),
-    });
+    // An existing VPC with a public and a private subnet in each zone: looked up by ID, or, to
+    // show the shape without an account, placeholder IDs that cannot be deployed.
+    const vpc = props.vpcId
+      ? ec2.Vpc.fromLookup(this, 'ExistingVpc', { vpcId: props.vpcId })
+      : ec2.Vpc.fromVpcAttributes(this, 'ExistingVpc', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: zones,
+        publicSubnetIds: zones.map((_, index) => `subnet-0a${index}${'0'.repeat(14)}`),
+        privateSubnetIds: zones.map((_, index) => `subnet-0b${index}${'0'.repeat(14)}`),
+        publicSubnetRouteTableIds: zones.map(() => 'rtb-0a000000000000000'),
+        privateSubnetRouteTableIds: zones.map((_, index) => `rtb-0b${index}${'0'.repeat(14)}`),
+      });
 
     const fleet = new ZonalFleet(this, 'Fleet', {
       vpc,
       availabilityZones: zones,
       userData: tinyHttpServiceUserData(),
       minCapacityPerZone: 3,
+      accessLogs: true,
     });
 
     // Probes of each zone's DNS name keep measuring a zone after its traffic has been shifted

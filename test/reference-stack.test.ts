@@ -102,7 +102,7 @@ describe('reference stack', () => {
 });
 
 test('the from-parts stack synthesizes into the existing VPC', () => {
-  const app = buildReferenceApp(new App());
+  const app = buildReferenceApp(new App({ context: { fromPartsVpc: 'example' } }));
   const template = Template.fromStack(app.node.findChild('CdkAziFromParts') as Stack);
   template.resourceCountIs('AWS::EC2::VPC', 0);
   template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 3);

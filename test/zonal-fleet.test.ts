@@ -1,5 +1,5 @@
-import { App, Duration, Stack, aws_ec2 as ec2, aws_iam as iam } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Duration, Size, Stack, Validations, aws_certificatemanager as acm, aws_ec2 as ec2, aws_elasticloadbalancingv2 as elbv2, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ZonalFleet, ZonalFleetProps } from '../lib';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -250,6 +250,301 @@ describe('validation', () => {
   test('refuses unresolved zone names in an environment-agnostic stack', () => {
     const stack = new Stack(new App(), 'Agnostic');
     expect(() => new ZonalFleet(stack, 'Fleet')).toThrow(/concrete Availability Zone names/);
+  });
+});
+
+describe('synthesis without credentials', () => {
+  /** Stacks for account 111111111111 with no context at all: any lookup would show as missing context. */
+  function envStack(app: App): Stack {
+    return new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  }
+
+  test('concrete zones need no Availability Zone lookup: the cloud assembly has no missing context', () => {
+    const app = new App();
+    new ZonalFleet(envStack(app), 'Fleet', { availabilityZones: ZONES });
+    const assembly = app.synth();
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+    expect(assembly.getStackByName('Stack').manifest.metadata ?? {}).not.toHaveProperty(['/Stack', 'aws:cdk:missing-context']);
+  });
+
+  test('the substitute is local to the fleet: other constructs still read the stack\'s zones by lookup', () => {
+    const app = new App();
+    const stack = envStack(app);
+    new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES });
+    expect(stack.availabilityZones).toEqual(['dummy1a', 'dummy1b', 'dummy1c']);
+    expect(app.synth().manifest.missing?.map((m) => m.key)).toEqual(['availability-zones:account=111111111111:region=us-east-1']);
+  });
+
+  test('without zones, the fleet looks them up, and uses the committed context', () => {
+    const app = new App({ context: { 'availability-zones:account=111111111111:region=us-east-1': ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'] } });
+    const fleet = new ZonalFleet(envStack(app), 'Fleet');
+    expect(fleet.availabilityZones).toEqual(ZONES);
+    expect(app.synth().manifest.missing ?? []).toEqual([]);
+  });
+
+  test('given zones outside the committed context are refused', () => {
+    const app = new App({ context: { 'availability-zones:account=111111111111:region=us-east-1': ['us-east-1a', 'us-east-1b'] } });
+    expect(() => new ZonalFleet(envStack(app), 'Fleet', { availabilityZones: ZONES }))
+      .toThrow(/us-east-1c is not among the zones of 111111111111\/us-east-1 recorded in the context \(us-east-1a, us-east-1b\)/);
+  });
+
+  test('a stack class that chooses its own zones keeps them', () => {
+    class TwoZoneStack extends Stack {
+      get availabilityZones(): string[] {
+        return ['us-east-1a', 'us-east-1b'];
+      }
+    }
+    const stack = new TwoZoneStack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    // ec2.Vpc's own subset check runs against the stack's getter, as it would without the fleet.
+    expect(() => new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES })).toThrow(/must be a subset of the stack's availability zones/);
+  });
+});
+
+describe('Vpc.fromLookup', () => {
+  test('before the lookup has run, the fleet synthesizes so the CLI can do the lookup', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromLookup(stack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ZONES });
+    expect(app.synth().manifest.missing?.map((m) => m.provider)).toEqual(['vpc-provider']);
+  });
+
+  test('after the lookup, the real VPC is checked: a zone without subnets is refused', () => {
+    const looked = {
+      vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '10.0.0.0/16', ownerAccountId: '111111111111',
+      availabilityZones: [],
+      subnetGroups: [
+        { name: 'Public', type: 'Public', subnets: [
+          { subnetId: 'subnet-0aaaaaaaaaaaaaaa1', cidr: '10.0.0.0/24', availabilityZone: 'us-east-1a', routeTableId: 'rtb-0aaaaaaaaaaaaaaa1' },
+          { subnetId: 'subnet-0aaaaaaaaaaaaaaa2', cidr: '10.0.1.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0aaaaaaaaaaaaaaa1' },
+        ] },
+        { name: 'Private', type: 'Private', subnets: [
+          { subnetId: 'subnet-0bbbbbbbbbbbbbbb1', cidr: '10.0.2.0/24', availabilityZone: 'us-east-1a', routeTableId: 'rtb-0bbbbbbbbbbbbbbb1' },
+          { subnetId: 'subnet-0bbbbbbbbbbbbbbb2', cidr: '10.0.3.0/24', availabilityZone: 'us-east-1b', routeTableId: 'rtb-0bbbbbbbbbbbbbbb2' },
+        ] },
+      ],
+    };
+    const probe = new App();
+    const probeStack = new Stack(probe, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    ec2.Vpc.fromLookup(probeStack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    Validations.of(probeStack).acknowledge({ id: 'CloudFormation-Validate::F0001', reason: 'This stack only asks for the lookup key.' });
+    const key = probe.synth().manifest.missing![0].key;
+
+    const app = new App({ context: { [key]: looked } });
+    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromLookup(stack, 'Existing', { vpcId: 'vpc-0123456789abcdef0' });
+    expect(() => new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ZONES })).toThrow(/no subnets in us-east-1c for instanceSubnets/);
+    const fleet = new ZonalFleet(stack, 'Fleet2', { vpc, availabilityZones: ['us-east-1a', 'us-east-1b'] });
+    expect(fleet.autoScalingGroupIn('us-east-1b')).toBeDefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'] });
+  });
+});
+
+describe('load balancer placement', () => {
+  test('a VPC with more zones than the fleet: the load balancer gets subnets only in the fleet\'s zones', () => {
+    // A load balancer node in a zone with no targets answers 503 (cross-zone is off).
+    const stack = newStack();
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Existing', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'],
+      publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2', 'subnet-0aaaaaaaaaaaaaaa3', 'subnet-0aaaaaaaaaaaaaaa4'],
+      privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2', 'subnet-0bbbbbbbbbbbbbbb3', 'subnet-0bbbbbbbbbbbbbbb4'],
+    });
+    new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ['us-east-1a', 'us-east-1c'] });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Subnets: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa3'] });
+  });
+
+  test('a created VPC with more zones than the fleet, and a custom load balancer selection: still only the fleet\'s zones', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Network', {
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d'],
+      natGateways: 1,
+    });
+    new ZonalFleet(stack, 'Fleet', { vpc, availabilityZones: ['us-east-1b', 'us-east-1d'], loadBalancerSubnets: { subnetType: ec2.SubnetType.PUBLIC } });
+    const template = Template.fromStack(stack);
+    const zoneOf = new Map(Object.entries(template.findResources('AWS::EC2::Subnet')).map(([id, s]) => [id, s.Properties.AvailabilityZone as string]));
+    const [lb] = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const zones = (lb.Properties.Subnets as Array<{ Ref: string }>).map((ref) => zoneOf.get(ref.Ref));
+    expect(zones.sort()).toEqual(['us-east-1b', 'us-east-1d']);
+  });
+});
+
+describe('HTTPS', () => {
+  const CERT_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012';
+  function withCertificate(props: ZonalFleetProps = {}) {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Certificate', CERT_ARN);
+    const fleet = new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, certificate, ...props });
+    return { fleet, template: Template.fromStack(stack) };
+  }
+
+  test('an HTTPS listener with the certificate and a current TLS policy forwards to the target group', () => {
+    const { fleet, template } = withCertificate();
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERT_ARN }],
+      SslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      DefaultActions: [Match.objectLike({ Type: 'forward', TargetGroupArn: { Ref: Match.stringLikeRegexp('^FleetTargetGroup') } })],
+    });
+    expect(fleet.listener.node.id).toBe('HttpsListener');
+  });
+
+  test('the HTTP listener redirects permanently to HTTPS and forwards nowhere', () => {
+    const { fleet, template } = withCertificate({ httpsListenerPort: 8443 });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '8443', StatusCode: 'HTTP_301' } }],
+    });
+    // Same construct ID as the plain HTTP listener: adding a certificate does not replace it.
+    expect(fleet.redirectListener!.node.id).toBe('Listener');
+  });
+
+  test('redirectHttpToHttps=false leaves HTTP closed', () => {
+    const { fleet, template } = withCertificate({ redirectHttpToHttps: false });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    expect(fleet.redirectListener).toBeUndefined();
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ FromPort: 443, CidrIp: '0.0.0.0/0' })],
+    });
+  });
+
+  test.each<[string, ZonalFleetProps, RegExp]>([
+    ['HTTPS options without a certificate', { httpsListenerPort: 443 }, /httpsListenerPort is set but no certificate is given/],
+    ['a redirect without a certificate', { redirectHttpToHttps: true }, /redirectHttpToHttps is set but no certificate is given/],
+  ])('refuses %s', (_name, props, message) => {
+    expect(() => synthFleet(props)).toThrow(message);
+  });
+
+  test('refuses the same port for HTTP and HTTPS', () => {
+    expect(() => withCertificate({ listenerPort: 443 })).toThrow(/httpsListenerPort and listenerPort are both 443/);
+  });
+});
+
+describe('access logs', () => {
+  test('off by default', () => {
+    const { template, fleet } = synthFleet();
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(fleet.accessLogsBucket).toBeUndefined();
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.not(Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }])),
+    });
+  });
+
+  test('a created bucket: SSE-S3, TLS only, no public access, expiring logs, delivery allowed for the Region', () => {
+    const { template, fleet } = synthFleet({ accessLogs: true, accessLogsPrefix: 'alb' });
+    const bucketId = Object.keys(template.findResources('AWS::S3::Bucket'))[0];
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90, Status: 'Enabled' })] },
+    });
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: { Ref: bucketId } },
+        { Key: 'access_logs.s3.prefix', Value: 'alb' },
+      ]),
+    });
+    const policy = JSON.stringify(Object.values(template.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument);
+    // us-east-1's Elastic Load Balancing account writes the logs; TLS-only access is enforced.
+    expect(policy).toContain(':iam::127311923021:root');
+    expect(policy).toContain('"aws:SecureTransport":"false"');
+    expect(policy).toContain('/alb/AWSLogs/111111111111/*');
+    expect(fleet.accessLogsBucket).toBeDefined();
+  });
+
+  test('a Region without an Elastic Load Balancing account gets the log delivery service principal', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'ap-southeast-5' } });
+    new ZonalFleet(stack, 'Fleet', { availabilityZones: ['ap-southeast-5a', 'ap-southeast-5b'], accessLogs: true });
+    const policy = JSON.stringify(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'));
+    expect(policy).toContain('logdelivery.elasticloadbalancing.amazonaws.com');
+  });
+
+  test('a given bucket is used, and giving one turns logs on', () => {
+    const stack = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Logs', 'my-alb-logs');
+    const fleet = new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, accessLogsBucket: bucket });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(fleet.accessLogsBucket).toBe(bucket);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.bucket', Value: 'my-alb-logs' }]),
+    });
+    // Its policy cannot be changed from here, so the fleet says what it must allow.
+    Annotations.fromStack(stack).hasWarning('/Stack/Fleet', Match.stringLikeRegexp('AWSLogs/111111111111/'));
+  });
+
+  test('a bucket defined in the app gets the delivery statements, and no warning', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.S3_MANAGED });
+    new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, accessLogsBucket: bucket });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::BucketPolicy', 1);
+    expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain(':iam::127311923021:root');
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Fleet', Match.stringLikeRegexp('AWSLogs'));
+  });
+
+  test('refuses a KMS-encrypted bucket, a bucket with logs off, and a stack without a Region', () => {
+    const stack = newStack();
+    const kmsBucket = new s3.Bucket(stack, 'Kms', { encryption: s3.BucketEncryption.KMS });
+    expect(() => new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, accessLogsBucket: kmsBucket }))
+      .toThrow(/encrypted with a KMS key.*SSE-S3/);
+    expect(() => new ZonalFleet(newStack(), 'Fleet', { availabilityZones: ZONES, accessLogs: false, accessLogsBucket: kmsBucket }))
+      .toThrow(/accessLogs is false but accessLogsBucket is given/);
+    expect(() => new ZonalFleet(new Stack(new App(), 'Agnostic'), 'Fleet', { availabilityZones: ZONES, accessLogs: true }))
+      .toThrow(/Access logs need the stack's Region/);
+  });
+});
+
+describe('root volumes', () => {
+  test('the default image gets an encrypted gp3 root volume on /dev/xvda, sized by the image', () => {
+    const { template } = synthFleet();
+    template.allResourcesProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+      }),
+    });
+  });
+
+  test('the one-box host gets the same encrypted root volume as the zones', () => {
+    const { template } = synthFleet({ oneBox: true });
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', ZONES.length + 1);
+    template.allResourcesProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true }) }],
+      }),
+    });
+  });
+
+  test('a given image with its device name and size', () => {
+    const { template } = synthFleet({
+      machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' }),
+      rootVolumeDeviceName: '/dev/sda1',
+      rootVolumeSize: Size.gibibytes(20),
+    });
+    template.allResourcesProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/sda1', Ebs: Match.objectLike({ Encrypted: true, VolumeSize: 20 }) }],
+      }),
+    });
+  });
+
+  test('a given image without a device name is not guessed at, and a warning says why', () => {
+    const stack = newStack();
+    new ZonalFleet(stack, 'Fleet', { availabilityZones: ZONES, machineImage: ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' }) });
+    const template = Template.fromStack(stack);
+    template.allResourcesProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ BlockDeviceMappings: Match.absent() }) });
+    Annotations.fromStack(stack).hasWarning('/Stack/Fleet', Match.stringLikeRegexp('set rootVolumeDeviceName'));
+  });
+
+  test('refuses a device name that is not one', () => {
+    expect(() => synthFleet({ rootVolumeDeviceName: 'xvda' })).toThrow(/rootVolumeDeviceName must be a device name such as \/dev\/xvda.*got 'xvda'/);
   });
 });
 
