@@ -626,7 +626,15 @@ export function readStack(appDir: string, stackName: string): GamedayStack {
   for (const logicalId of [...functionIds].sort()) {
     const resource = resources[logicalId];
     const props = resource.Properties ?? {};
-    const assetPath = resource.Metadata?.['aws:asset:path'];
+    let assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') {
+      // Synthesized without asset metadata: the asset folder is named after the S3 key's hash.
+      const key = isRecord(props.Code) ? props.Code.S3Key : undefined;
+      const hash = typeof key === 'string' ? /^([0-9a-f]{64})\.zip$/.exec(key)?.[1] : undefined;
+      if (hash && existsSync(join(dir, `asset.${hash}`))) {
+        assetPath = `asset.${hash}`;
+      }
+    }
     if (typeof assetPath !== 'string') {
       throw new GamedayInputError(`--stack ${stackName}: function ${logicalId} has no asset in the assembly (inline or image code); the simulator runs bundled Node.js assets only`);
     }

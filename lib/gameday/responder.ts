@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { devNull } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FunctionDef } from './assembly';
 import { GamedayInputError } from './errors';
 
@@ -125,11 +126,12 @@ export class FunctionRunner {
 
   private load(): Handler {
     if (!this.handler) {
-      delete require.cache[require.resolve(this.file)];
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require(this.file);
-      delete require.cache[require.resolve(this.file)];
-      const handler = mod?.[this.exportName];
+      // A fresh module instance per runner, outside any require cache (a new Lambda container).
+      const code = readFileSync(this.file, 'utf8');
+      const mod: { exports: Record<string, unknown> } = { exports: {} };
+      const factory = new Function('exports', 'require', 'module', '__filename', '__dirname', code);
+      factory(mod.exports, createRequire(this.file), mod, this.file, dirname(this.file));
+      const handler = mod.exports[this.exportName];
       if (typeof handler !== 'function') {
         throw new GamedayInputError(`function ${this.fn.logicalId}: ${this.file} exports no function '${this.exportName}'`);
       }
