@@ -7,7 +7,7 @@ import { buildReferenceApp } from '../../examples/app';
 /** Synthesizes the reference app (as `npx cdk synth` does) into a fresh temporary cloud assembly. */
 export function synthReferenceAssembly(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-azi-gameday-'));
-  buildReferenceApp(new App({ outdir })).synth();
+  buildReferenceApp(new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } })).synth();
   return outdir;
 }
 
