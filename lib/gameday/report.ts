@@ -28,7 +28,7 @@ export function formatText(result: GamedayResult): string {
   lines.push(`  time to mitigate:  ${duration(verdict.timeToMitigate)}${verdict.mitigatedBy !== 'not needed' ? ` (${verdict.mitigatedBy})` : ' (no customer impact)'}`);
   lines.push(`  error minutes:     ${verdict.errorMinutes} (regional availability below 99.9 %), ${verdict.failedRequests} failed requests`);
   lines.push(`  zonal shifts:      ${verdict.shiftsStarted}`);
-  lines.push(`  wrong actions:     ${verdict.wrongActions.length ? '' : 'none'}`);
+  lines.push(`  wrong actions:     ${verdict.wrongActions.length || 'none'}`);
   for (const wrong of verdict.wrongActions) {
     lines.push(`    - ${wrong}`);
   }
