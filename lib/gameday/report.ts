@@ -28,6 +28,9 @@ export function formatText(result: GamedayResult): string {
   lines.push(`  time to mitigate:  ${duration(verdict.timeToMitigate)}${verdict.mitigatedBy !== 'not needed' ? ` (${verdict.mitigatedBy})` : ' (no customer impact)'}`);
   lines.push(`  error minutes:     ${verdict.errorMinutes} (regional availability below 99.9 %), ${verdict.failedRequests} failed requests`);
   lines.push(`  zonal shifts:      ${verdict.shiftsStarted}`);
+  if (verdict.deployment) {
+    lines.push(`  deployment:        ${verdict.deployment}`);
+  }
   lines.push(`  wrong actions:     ${verdict.wrongActions.length || 'none'}`);
   for (const wrong of verdict.wrongActions) {
     lines.push(`    - ${wrong}`);

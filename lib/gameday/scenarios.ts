@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { DeploymentSpec } from './deployment';
 import { GamedayInputError } from './errors';
 
 /** One impairment of one AZ over a time window. */
@@ -41,7 +42,9 @@ export interface Scenario {
   /** Wall-clock time of the start, `HH:MM` (UTC), for the timeline. */
   readonly clockStart: string;
   readonly events: ScenarioEvent[];
-  /** The AZ indexes or names of a regional event: a shift then is a wrong action. */
+  /** A CodeDeploy zonal deployment of a revision during the scenario. */
+  readonly deployment?: DeploymentSpec;
+  /** Whether the scenario impairs two or more AZs for customers (a regional event). */
   readonly regional: boolean;
 }
 
@@ -68,6 +71,7 @@ interface ScenarioInput {
   drain?: string | number;
   clockStart?: string;
   events: EventInput[];
+  deployment?: { start: string | number; errorRate: number; zoneTime?: string | number; rollbackTime?: string | number };
 }
 
 const BUILT_IN: ScenarioInput[] = [
@@ -88,8 +92,9 @@ const BUILT_IN: ScenarioInput[] = [
   },
   {
     name: 'bad-deployment',
-    description: 'A bad revision reaches the first AZ at 10:38 (20 % errors) and is rolled back by 10:58, as in the zonal deployment article.',
-    events: [{ az: 0, start: '8m', end: '28m', errorRate: 0.2, label: 'bad revision in the first AZ' }],
+    description: "A zonal deployment's bad revision (20 % errors) reaches the first AZ at 10:38, as in the zonal deployment article; the deployment group's alarms stop it and roll it back.",
+    events: [],
+    deployment: { start: '8m', errorRate: 0.2, zoneTime: '2m', rollbackTime: '15m' },
   },
   {
     name: 'regional',
@@ -148,7 +153,8 @@ function rate(value: unknown, where: string): number {
 }
 
 const EVENT_KEYS = ['az', 'start', 'end', 'errorRate', 'lbErrorRate', 'latencySeconds', 'latencyFraction', 'side', 'cycle', 'label'];
-const SCENARIO_KEYS = ['name', 'description', 'duration', 'requestsPerMinute', 'albDelay', 'probeDelay', 'probesPer10Seconds', 'drain', 'clockStart', 'events'];
+const SCENARIO_KEYS = ['name', 'description', 'duration', 'requestsPerMinute', 'albDelay', 'probeDelay', 'probesPer10Seconds', 'drain', 'clockStart', 'events', 'deployment'];
+const DEPLOYMENT_KEYS = ['start', 'errorRate', 'zoneTime', 'rollbackTime'];
 
 /** Validates a scenario object (from a built-in or a user's JSON file). */
 export function buildScenario(input: unknown, source: string): Scenario {
@@ -181,8 +187,32 @@ export function buildScenario(input: unknown, source: string): Scenario {
   if (typeof clockStart !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(clockStart)) {
     throw new GamedayInputError(`${source}: clockStart '${String(clockStart)}' must be HH:MM`);
   }
-  if (!Array.isArray(raw.events) || raw.events.length === 0) {
-    throw new GamedayInputError(`${source}: 'events' must be a non-empty array of AZ impairments`);
+  let deployment: DeploymentSpec | undefined;
+  if (raw.deployment !== undefined) {
+    const d = raw.deployment as Record<string, unknown>;
+    if (typeof d !== 'object' || d === null || Array.isArray(d)) {
+      throw new GamedayInputError(`${source}: deployment must be an object like { "start": "8m", "errorRate": 0.2 }`);
+    }
+    for (const key of Object.keys(d)) {
+      if (!DEPLOYMENT_KEYS.includes(key)) {
+        throw new GamedayInputError(`${source}: deployment: unknown field '${key}'; allowed: ${DEPLOYMENT_KEYS.join(', ')}`);
+      }
+    }
+    if (d.start === undefined) {
+      throw new GamedayInputError(`${source}: deployment.start is required (e.g. "8m")`);
+    }
+    deployment = {
+      start: parseDuration(d.start, `${source}: deployment.start`),
+      errorRate: rate(d.errorRate, `${source}: deployment.errorRate`),
+      zoneSeconds: d.zoneTime === undefined ? 120 : parseDuration(d.zoneTime, `${source}: deployment.zoneTime`),
+      rollbackSeconds: d.rollbackTime === undefined ? 900 : parseDuration(d.rollbackTime, `${source}: deployment.rollbackTime`),
+    };
+    if (deployment.zoneSeconds < 10 || deployment.rollbackSeconds < 10) {
+      throw new GamedayInputError(`${source}: deployment.zoneTime and deployment.rollbackTime must be at least 10s`);
+    }
+  }
+  if (!Array.isArray(raw.events) || (raw.events.length === 0 && !deployment)) {
+    throw new GamedayInputError(`${source}: 'events' must be a non-empty array of AZ impairments (or give a deployment)`);
   }
   const events = raw.events.map((value, index) => {
     const where = `${source}: events[${index}]`;
@@ -253,6 +283,7 @@ export function buildScenario(input: unknown, source: string): Scenario {
     drainSeconds: raw.drain === undefined ? DEFAULTS.drainSeconds : parseDuration(raw.drain, `${source}: drain`),
     clockStart,
     events,
+    deployment,
     regional: serviceAzs.size >= 2,
   };
 }

@@ -1,5 +1,6 @@
 import { AlarmEngine, Transition } from './alarms';
 import { AlarmDef, GamedayStack } from './assembly';
+import { ZonalDeploymentModel } from './deployment';
 import { LocalAws, ZonalShiftRecord } from './local-aws';
 import { MetricStore } from './metrics';
 import { FunctionRunner } from './responder';
@@ -17,7 +18,7 @@ const RETRY_DELAYS = [60, 120];
 export interface TimelineEntry {
   /** Seconds since the start. */
   readonly t: number;
-  readonly kind: 'onset' | 'recovery' | 'alarm' | 'invoke' | 'decision' | 'shift-started' | 'shift-extended' | 'shift-ended' | 'error' | 'note';
+  readonly kind: 'onset' | 'recovery' | 'deployment' | 'alarm' | 'invoke' | 'decision' | 'shift-started' | 'shift-extended' | 'shift-ended' | 'error' | 'note';
   readonly text: string;
   readonly az?: string;
 }
@@ -44,6 +45,8 @@ export interface Verdict {
   readonly failedRequests: number;
   readonly shiftsStarted: number;
   readonly wrongActions: string[];
+  /** How the scenario's deployment ended, if it has one. */
+  readonly deployment?: string;
 }
 
 /** The whole result of a run. */
@@ -95,7 +98,8 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
     probeDelaySeconds: options.probeDelaySeconds ?? scenarioIn.probeDelaySeconds,
   };
   const zones = stack.availabilityZones;
-  const traffic = new TrafficModel(stack, scenario);
+  const deployment = scenario.deployment ? new ZonalDeploymentModel(scenario.deployment, stack.deployment, stack.availabilityZones) : undefined;
+  const traffic = new TrafficModel(stack, scenario, deployment);
   for (const event of scenario.events) {
     const index = traffic.azIndex(event);
     if (index < 0 || index >= zones.length) {
@@ -138,6 +142,9 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
       impairedNow.forEach((bad, az) => {
         if (bad !== prevImpaired[az] && t >= 0) {
           const labels = scenario.events.filter((e) => traffic.azIndex(e) === az && eventActive(e, t)).map((e) => `${e.label}${e.side === 'probe' ? ' (probes only)' : ''}`);
+          if (deployment && deployment.share(az) > 0) {
+            labels.push(`bad revision on ${Math.round(deployment.share(az) * 100)} % of its hosts`);
+          }
           add({ t, kind: bad ? 'onset' : 'recovery', az: zones[az], text: bad ? `${zones[az]} impaired: ${labels.join('; ')}` : `${zones[az]} healthy again` });
         }
       });
@@ -171,6 +178,11 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
           if (runner) {
             pending.push({ at: now, runner, event: alarmEvent(stack, transition, baseEpoch), why: `${transition.alarm.name} ${transition.to}`, attempt: 0 });
           }
+        }
+      }
+      if (deployment) {
+        for (const change of deployment.advance(now, (name) => engine.stateOf(name))) {
+          add({ t: change.t, kind: 'deployment', az: change.az, text: change.text });
         }
       }
       if (now > 0) {
@@ -227,7 +239,8 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
     end: s.endTime !== undefined ? s.endTime - baseEpoch : end,
     label: s.zonalShiftId,
   }));
-  const verdict = judge(stack, scenario, traffic, timeline, shifts, aws.shifts, baseEpoch, minutes);
+  const judged = judge(stack, scenario, traffic, timeline, shifts, aws.shifts, baseEpoch, minutes);
+  const verdict: Verdict = deployment ? { ...judged, deployment: deployment.outcome } : judged;
   return {
     stack: stack.stackName,
     scenario,

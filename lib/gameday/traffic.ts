@@ -1,4 +1,5 @@
 import { GamedayStack, MetricId } from './assembly';
+import { ZonalDeploymentModel } from './deployment';
 import { MetricStore, metricKey } from './metrics';
 import { Scenario, ScenarioEvent, eventActive } from './scenarios';
 
@@ -71,8 +72,9 @@ export class TrafficModel {
   private readonly albMetrics: Array<Record<string, string>>;
   private readonly probeMetrics: ProbeMetric[];
   readonly samples: TrafficSample[] = [];
+  private readonly history = new Map<number, AzCondition[]>();
 
-  constructor(private readonly stack: GamedayStack, private readonly scenario: Scenario) {
+  constructor(private readonly stack: GamedayStack, private readonly scenario: Scenario, private readonly deployment?: ZonalDeploymentModel) {
     const zones = stack.availabilityZones;
     this.share = zones.map(() => 1);
     this.albMetrics = zones.map((zone) => {
@@ -126,9 +128,10 @@ export class TrafficModel {
       const active = this.scenario.events.filter((e) => this.azIndex(e) === az && eventActive(e, t));
       const service = active.filter((e) => e.side === 'service');
       const slow = service.filter((e) => e.latencySeconds);
-      const serviceFail = combine(service.map((e) => combine([e.errorRate, e.lbErrorRate])));
+      const deployed = this.deployment ? this.deployment.errorRate(az) : 0;
+      const serviceFail = combine([deployed, ...service.map((e) => combine([e.errorRate, e.lbErrorRate]))]);
       return {
-        errorRate: combine(service.map((e) => e.errorRate)),
+        errorRate: combine([deployed, ...service.map((e) => e.errorRate)]),
         lbErrorRate: combine(service.map((e) => e.lbErrorRate)),
         latencySeconds: slow.length ? Math.max(...slow.map((e) => e.latencySeconds!)) : undefined,
         latencyFraction: combine(slow.map((e) => e.latencyFraction)),
@@ -137,9 +140,10 @@ export class TrafficModel {
     });
   }
 
-  /** Whether AZ `az` is impaired for customers at `t` (errors or slow requests). */
+  /** Whether AZ `az` is impaired for customers at `t` (errors or slow requests), as it was during the run. */
   impaired(az: number, t: number): boolean {
-    const c = this.conditions(t)[az];
+    const stepStart = Math.floor(t / STEP) * STEP;
+    const c = (this.history.get(stepStart) ?? this.conditions(t))[az];
     return c.errorRate > 0 || c.lbErrorRate > 0 || (c.latencySeconds !== undefined && c.latencyFraction > 0);
   }
 
@@ -159,6 +163,7 @@ export class TrafficModel {
     total = 1;
     const regional = this.scenario.requestsPerMinute * STEP / 60;
     const conditions = this.conditions(t);
+    this.history.set(t, conditions);
     const albArrive = t + STEP + this.scenario.albDelaySeconds;
     const probeArrive = t + STEP + this.scenario.probeDelaySeconds;
     const azRequests: number[] = [];

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlarmEngine } from '../../lib/gameday/alarms';
+import { ZonalDeploymentModel } from '../../lib/gameday/deployment';
 import { readStack } from '../../lib/gameday/assembly';
 import { main } from '../../lib/gameday/cli';
 import { GamedayInputError } from '../../lib/gameday/errors';
@@ -97,11 +98,16 @@ describe('built-in scenarios against the reference stack', () => {
     expect(result.verdict.mitigatedBy).toBe('zonal shift');
   });
 
-  test('bad-deployment: the 10:38 failure is mitigated by a shift long before the rollback ends at 10:58', () => {
+  test('bad-deployment: the first AZ goes bad at 10:38, its alarms stop and roll back the deployment, and a shift mitigates first', () => {
     const result = results.get('bad-deployment')!;
-    expect(first(result, 'onset')!.t).toBe(8 * 60);
+    expect(clockOf(result, first(result, 'onset')!.t).slice(0, 5)).toBe('10:38');
+    const stopped = first(result, 'deployment', /^deployment stopped on alarm cdk-azi-reference-us-east-1a-/)!;
+    const rolledBack = first(result, 'deployment', /^rollback complete/)!;
+    expect(first(result, 'deployment', /deploying us-east-1b/)).toBeUndefined();
+    expect(result.verdict.deployment).toBe('rolled back');
     expect(result.verdict.mitigatedBy).toBe('zonal shift');
-    expect(result.verdict.timeToMitigate).toBeLessThan(20 * 60);
+    expect(first(result, 'shift-started')!.t).toBeLessThanOrEqual(stopped.t);
+    expect(first(result, 'onset')!.t + result.verdict.timeToMitigate!).toBeLessThan(rolledBack.t);
   });
 
   test('regional: two impaired AZs page people and never shift', () => {
@@ -134,10 +140,11 @@ describe('built-in scenarios against the reference stack', () => {
 
   test.each(BUILT_IN_SCENARIOS)('%s: the verdict lists exactly the shifts that ended while their AZ was impaired, and flapping', (name) => {
     const result = results.get(name)!;
-    const zones = result.availabilityZones;
-    const impairedAt = (az: string, t: number) => result.scenario.events.some((e) => e.side === 'service'
-      && (typeof e.az === 'number' ? zones[e.az] : e.az) === az && t >= e.start && (e.end === undefined || t < e.end)
-      && (!e.cycle || (t - e.start) % (e.cycle.on + e.cycle.off) < e.cycle.on));
+    // Customer-side impairment as the timeline's onsets and recoveries tell it.
+    const impairedAt = (az: string, t: number) => {
+      const changes = result.timeline.filter((e) => e.az === az && e.t <= t && ((e.kind === 'onset' && !/probes only/.test(e.text)) || e.kind === 'recovery'));
+      return changes.length > 0 && changes[changes.length - 1].kind === 'onset';
+    };
     const expected = result.timeline
       .filter((e) => e.kind === 'shift-ended' && impairedAt(e.az!, e.t))
       .map((e) => `shift away from ${e.az} ${/cancelled/.test(e.text) ? 'cancelled' : 'expired'} at ${clockOf(result, e.t)} while ${e.az} was still impaired`);
@@ -257,6 +264,38 @@ describe('a hand-written stack', () => {
   });
 });
 
+describe('zonal deployments', () => {
+  const config = { firstZoneMonitorSeconds: 1080, monitorSeconds: 540, alarmNames: ['a-alarm'], rollbackOnAlarm: true };
+  const spec = { start: 60, errorRate: 0.5, zoneSeconds: 120, rollbackSeconds: 300 };
+
+  test('deploys one AZ at a time with the first AZ\'s bake, then the others\'', () => {
+    const model = new ZonalDeploymentModel(spec, config, ['a', 'b', 'c']);
+    const changes = [];
+    for (let t = 0; t <= 3600; t += 10) {
+      changes.push(...model.advance(t, () => 'OK').map((c) => `${c.t / 60}m ${c.text}`));
+    }
+    expect(changes).toEqual([
+      '1m deployment started: a first', '3m a deployed; baking 18 min', '21m deploying b', '23m b deployed; baking 9 min',
+      '32m deploying c', '34m c deployed; baking 9 min', '43m deployment succeeded in every AZ',
+    ]);
+    expect(model.outcome).toBe('succeeded');
+  });
+
+  test('an alarm of the deployment group stops the deployment and rolls the deployed hosts back', () => {
+    const model = new ZonalDeploymentModel(spec, config, ['a', 'b', 'c']);
+    for (let t = 0; t <= 120; t += 10) {
+      model.advance(t, () => 'OK');
+    }
+    expect(model.errorRate(0)).toBeCloseTo(0.25);
+    expect(model.advance(130, (name) => name === 'a-alarm' ? 'ALARM' : 'OK').map((c) => c.text)).toEqual(['deployment stopped on alarm a-alarm; rolling back']);
+    model.advance(280, () => 'OK');
+    expect(model.errorRate(0)).toBeCloseTo(0.125);
+    expect(model.advance(430, () => 'OK').map((c) => c.text)).toEqual(['rollback complete: every host runs the previous revision']);
+    expect(model.outcome).toBe('rolled back');
+    expect(model.share(1)).toBe(0);
+  });
+});
+
 describe('the command', () => {
   const run = async (...args: string[]) => {
     const out: string[] = [];
@@ -316,7 +355,7 @@ describe('the command', () => {
     expect(code).toBe(0);
     const json = JSON.parse(out);
     expect(json.verdict.mitigatedBy).toBe('zonal shift');
-    expect(json.timeline[0]).toMatchObject({ kind: 'onset', time: '10:38:00' });
+    expect(json.timeline[0]).toMatchObject({ kind: 'deployment', time: '10:38:00' });
     const svg = readFileSync(chart, 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('regional endpoint availability');
