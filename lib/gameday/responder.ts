@@ -85,6 +85,11 @@ export class FunctionRunner {
     };
     process.stdout.write = capture as typeof process.stdout.write;
     process.stderr.write = capture as typeof process.stderr.write;
+    // Warnings the function's SDK emits (such as Node.js version notices) belong to its log too.
+    const emitWarning = process.emitWarning;
+    process.emitWarning = ((warning: string | Error) => {
+      capture(typeof warning === 'string' ? warning : warning.message);
+    }) as typeof process.emitWarning;
     class SimDate extends RealDate {
       constructor(...args: unknown[]) {
         if (args.length === 0) {
@@ -113,6 +118,7 @@ export class FunctionRunner {
       return { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err), logs };
     } finally {
       globalThis.Date = RealDate;
+      process.emitWarning = emitWarning;
       process.stdout.write = writeOut;
       process.stderr.write = writeErr;
       for (const key of Object.keys(process.env)) {

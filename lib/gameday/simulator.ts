@@ -209,7 +209,7 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
           if (retry !== undefined) {
             pending.push({ ...invocation, at: now + retry, attempt: invocation.attempt + 1 });
           }
-        } else {
+        } else if (!(invocation.why.startsWith('schedule') && quiet(decision))) {
           add({ t: now, kind: 'decision', text: `function on ${invocation.why}: ${decision}` });
         }
         for (const call of aws.calls.slice(callsBefore)) {
@@ -297,15 +297,25 @@ function accumulate(acc: { requests: number; failed: number; az: number[][]; pro
   });
 }
 
-function summarize(result: unknown): string {
+/** One line for what the function returned: its decision(s) and reason(s). */
+export function summarize(result: unknown): string {
+  if (Array.isArray(result)) {
+    return result.length === 0 ? 'no decisions' : result.map(summarize).join('; ');
+  }
   if (result && typeof result === 'object') {
     const r = result as Record<string, unknown>;
     if (typeof r.decision === 'string') {
-      return `${r.decision}${r.reason ? ` (${String(r.reason)})` : ''}`;
+      const zone = typeof r.availabilityZone === 'string' ? ` ${r.availabilityZone}` : '';
+      return `${r.decision}${zone}${r.reason ? ` (${String(r.reason).slice(0, 300)})` : ''}`;
     }
-    return JSON.stringify(result).slice(0, 200);
+    return JSON.stringify(result).slice(0, 300);
   }
-  return result === undefined ? 'returned nothing' : String(result).slice(0, 200);
+  return result === undefined ? 'returned nothing' : String(result).slice(0, 300);
+}
+
+/** Whether a scheduled run changed nothing worth a timeline line. */
+function quiet(summary: string): boolean {
+  return summary === 'no decisions' || summary === 'returned nothing' || summary.split('; ').every((part) => part.startsWith('nothing-to-do'));
 }
 
 /** The event CloudWatch sends a Lambda alarm action. */
