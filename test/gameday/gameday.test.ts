@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { AlarmEngine } from '../../lib/gameday/alarms';
+import { LocalAws } from '../../lib/gameday/local-aws';
 import { ZonalDeploymentModel } from '../../lib/gameday/deployment';
 import { readStack } from '../../lib/gameday/assembly';
 import { main } from '../../lib/gameday/cli';
@@ -261,6 +263,70 @@ describe('a hand-written stack', () => {
     const weights = [0, 10, 20, 30].map((t) => model.step(t, [true, false], store).weights[0]);
     expect(weights.map((w) => Math.round(w * 100) / 100)).toEqual([0.4, 0.25, 0, 0]);
     expect(new AlarmEngine(stack.alarms, 'OK', 0).tick).toBe(10);
+  });
+});
+
+describe('the local CloudWatch and ARC', () => {
+  let now = 0;
+  let local: LocalAws;
+  let engine: AlarmEngine;
+  let stack: ReturnType<typeof readStack>;
+  const base = 1_768_471_200;
+
+  beforeAll(async () => {
+    stack = readStack(app, STACK);
+    engine = new AlarmEngine(stack.alarms, 'OK', 0);
+    local = await LocalAws.start(stack, engine, () => now, base);
+  });
+
+  afterAll(() => local.close());
+
+  const arc = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${local.endpoint}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: response.status, body: await response.json() as Record<string, any> };
+  };
+
+  test('DescribeAlarms answers the SDK with the template definitions and the simulated states', async () => {
+    const status = engine.status.get('cdk-azi-reference-us-east-1b-isolated-impact')!;
+    Object.assign(status, { value: 'ALARM', transitionedAt: 600, updatedAt: 600 });
+    const client = new CloudWatchClient({ region: 'us-east-1', endpoint: local.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const out = await client.send(new DescribeAlarmsCommand({
+      AlarmNames: ['cdk-azi-reference-us-east-1b-isolated-impact', 'cdk-azi-reference-us-east-1b-availability'],
+      AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
+    }));
+    expect(out.CompositeAlarms![0]).toMatchObject({ StateValue: 'ALARM', AlarmRule: expect.stringContaining(':alarm:cdk-azi-reference-us-east-1b-impaired') });
+    expect(out.CompositeAlarms![0].StateTransitionedTimestamp!.getTime()).toBe((base + 600) * 1000);
+    const metric = out.MetricAlarms![0];
+    expect(metric.Metrics!.find((m) => m.Id === 'requests_z1')!.MetricStat!.Metric!.Dimensions).toEqual([
+      { Name: 'AvailabilityZone', Value: 'us-east-1b' }, { Name: 'LoadBalancer', Value: stack.loadBalancer.fullName },
+    ]);
+    client.destroy();
+  });
+
+  test('one active shift per load balancer; update, managed resource, cancel and list as ARC answers them', async () => {
+    const request = { resourceIdentifier: stack.loadBalancer.arn, awayFrom: 'use1-az2', expiresIn: '30m', comment: 'test' };
+    const started = await arc('POST', '/zonalshifts', request);
+    expect(started).toMatchObject({ status: 201, body: { awayFrom: 'use1-az2', status: 'ACTIVE', startTime: base, expiryTime: base + 1800 } });
+    expect(await arc('POST', '/zonalshifts', { ...request, awayFrom: 'use1-az1' })).toMatchObject({ status: 409, body: { reason: 'ZonalShiftAlreadyExists', zonalShiftId: started.body.zonalShiftId } });
+    expect((await arc('POST', '/zonalshifts', { ...request, awayFrom: 'use1-az9' })).body.reason).toBe('InvalidAz');
+    expect((await arc('POST', '/zonalshifts', { ...request, expiresIn: '73h' })).body.reason).toBe('InvalidExpiresIn');
+    now = 600;
+    expect((await arc('PATCH', `/zonalshifts/${started.body.zonalShiftId}`, { expiresIn: '1h' })).body.expiryTime).toBe(base + 600 + 3600);
+    const managed = await arc('GET', `/managedresources/${encodeURIComponent(stack.loadBalancer.arn)}`);
+    expect(managed.body.appliedWeights).toEqual({ 'use1-az1': 1, 'use1-az2': 0, 'use1-az3': 1 });
+    expect(managed.body.zonalShifts).toEqual([expect.objectContaining({ zonalShiftId: started.body.zonalShiftId, appliedStatus: 'APPLIED', shiftType: 'ZONAL_SHIFT' })]);
+    expect((await arc('DELETE', `/zonalshifts/${started.body.zonalShiftId}`)).body.status).toBe('CANCELED');
+    expect((await arc('GET', `/zonalshifts?status=ACTIVE&resourceIdentifier=${encodeURIComponent(stack.loadBalancer.arn)}`)).body.items).toEqual([]);
+    expect((await arc('GET', '/managedresources/arn%3Aaws%3Aelasticloadbalancing%3Aus-east-1%3A111111111111%3Aloadbalancer%2Fapp%2Fother%2F1')).status).toBe(404);
+  });
+
+  test('a shift expires at its expiry time', async () => {
+    const started = await arc('POST', '/zonalshifts', { resourceIdentifier: stack.loadBalancer.arn, awayFrom: 'use1-az1', expiresIn: '5m', comment: 'x' });
+    now += 299;
+    expect(local.active()?.zonalShiftId).toBe(started.body.zonalShiftId);
+    now += 1;
+    expect(local.active()).toBeUndefined();
+    expect(local.shifts.find((s) => s.zonalShiftId === started.body.zonalShiftId)!.status).toBe('EXPIRED');
   });
 });
 
