@@ -176,7 +176,7 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
         for (const fnId of transition.alarm.actions[transition.to]) {
           const runner = runners.get(fnId);
           if (runner) {
-            pending.push({ at: now, runner, event: alarmEvent(stack, transition, baseEpoch), why: `${transition.alarm.name} ${transition.to}`, attempt: 0 });
+            pending.push({ at: now, runner, event: alarmEvent(stack, transition, baseEpoch, (name) => engine.stateOf(name)), why: `${transition.alarm.name} ${transition.to}`, attempt: 0 });
           }
         }
       }
@@ -319,8 +319,11 @@ function quiet(summary: string): boolean {
 }
 
 /** The event CloudWatch sends a Lambda alarm action. */
-export function alarmEvent(stack: GamedayStack, transition: Transition, baseEpoch: number): Record<string, unknown> {
+export function alarmEvent(stack: GamedayStack, transition: Transition, baseEpoch: number, stateOf: (name: string) => string = () => 'OK'): Record<string, unknown> {
   const { alarm } = transition;
+  const triggeringAlarms = alarm.type === 'composite'
+    ? stack.alarms.filter((a) => alarm.children.includes(a.name) && stateOf(a.name) === 'ALARM').map((a) => ({ arn: a.arn, state: { value: 'ALARM', timestamp: new Date((baseEpoch + transition.at) * 1000).toISOString() } }))
+    : [];
   const time = new Date((baseEpoch + transition.at) * 1000).toISOString();
   const configuration = alarm.type === 'composite'
     ? { alarmRule: alarm.rule, description: alarm.properties.AlarmDescription }
@@ -338,7 +341,7 @@ export function alarmEvent(stack: GamedayStack, transition: Transition, baseEpoc
     region: stack.region,
     alarmData: {
       alarmName: alarm.name,
-      state: { value: transition.to, reason: transition.reason, reasonData: alarm.type === 'composite' ? JSON.stringify({ triggeringAlarms: [] }) : '{}', timestamp: time },
+      state: { value: transition.to, reason: transition.reason, reasonData: alarm.type === 'composite' ? JSON.stringify({ triggeringAlarms }) : '{}', timestamp: time },
       previousState: { value: transition.from, reason: '', timestamp: time },
       configuration,
     },
