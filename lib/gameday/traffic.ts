@@ -32,7 +32,7 @@ export interface TrafficSample {
 }
 
 /** How a probe metric is written, from its name. */
-type ProbeKind = 'latency-s' | 'latency-ms' | 'fault' | 'success' | 'availability' | 'count';
+type ProbeKind = 'latency-s' | 'latency-ms' | 'fault' | 'fault-percent' | 'success' | 'availability' | 'count';
 
 interface ProbeMetric {
   readonly key: string;
@@ -46,7 +46,8 @@ function probeKind(metricName: string): ProbeKind {
     return /ms$|millis/.test(name) ? 'latency-ms' : 'latency-s';
   }
   if (/fault|error|fail/.test(name)) {
-    return 'fault';
+    // A fault *rate* is written per request as 0 or 100 (percent); a fault count as 0 or 1.
+    return /rate|percent|pct/.test(name) ? 'fault-percent' : 'fault';
   }
   if (/availab/.test(name)) {
     return 'availability';
@@ -215,6 +216,9 @@ export class TrafficModel {
         }
         case 'fault':
           store.put(probe.key, t, probeArrive, [1, 0], [n * fail, n * (1 - fail)]);
+          break;
+        case 'fault-percent':
+          store.put(probe.key, t, probeArrive, [100, 0], [n * fail, n * (1 - fail)]);
           break;
         case 'success':
           store.put(probe.key, t, probeArrive, [0, 1], [n * fail, n * (1 - fail)]);

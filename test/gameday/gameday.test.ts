@@ -186,6 +186,14 @@ exports.handler = async (event) => {
         EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 0.5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching',
       },
     },
+    ProbeRateA: {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'a-probe-fault-rate', Namespace: 'Test/Probes', MetricName: 'FaultRate', Statistic: 'Average', Period: 10,
+        Dimensions: [{ Name: 'AvailabilityZone', Value: 'eu-west-1a' }, { Name: 'LoadBalancer', Value: { 'Fn::GetAtt': ['Lb', 'LoadBalancerFullName'] } }],
+        EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 50, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'breaching',
+      },
+    },
     IsolatedA: {
       Type: 'AWS::CloudWatch::CompositeAlarm',
       Properties: {
@@ -253,6 +261,11 @@ describe('a hand-written stack', () => {
     expect(probe.map((e) => e.text)).toEqual(['a-probe-faults OK -> ALARM', 'a-probe-faults ALARM -> OK']);
     expect(probe[0].t).toBeLessThan(3 * 60);
     expect(probe[1].t).toBeGreaterThanOrEqual(20 * 60);
+  });
+
+  test('a probe fault rate is written as a percentage: its 50 % alarm follows the failure like the fault count alarm', () => {
+    const times = (name: string) => result.timeline.filter((e) => e.kind === 'alarm' && e.text.startsWith(`${name} `)).map((e) => e.t);
+    expect(times('a-probe-fault-rate')).toEqual(times('a-probe-faults'));
   });
 
   test('the traffic model moves a shifted AZ\'s traffic to the other AZ over the drain time', () => {
