@@ -360,19 +360,19 @@ function missingMode(value: unknown): TreatMissingData {
 }
 
 /** The stack names of a cloud assembly's manifest. */
-function stackArtifacts(appDir: string): Record<string, Record<string, unknown>> {
+function stackArtifacts(appDir: string, label: string = appDir): Record<string, Record<string, unknown>> {
   const manifestPath = join(appDir, 'manifest.json');
   if (!existsSync(appDir) || !statSync(appDir).isDirectory()) {
-    throw new GamedayInputError(`--app ${appDir}: no such directory; run 'npx cdk synth' first or pass the cloud assembly folder (cdk.out)`);
+    throw new GamedayInputError(`--app ${label}: no such directory; run 'npx cdk synth' first or pass the cloud assembly folder (cdk.out)`);
   }
   if (!existsSync(manifestPath)) {
-    throw new GamedayInputError(`--app ${appDir}: no manifest.json, not a cloud assembly; pass the folder 'cdk synth' writes (cdk.out)`);
+    throw new GamedayInputError(`--app ${label}: no manifest.json, not a cloud assembly; pass the folder 'cdk synth' writes (cdk.out)`);
   }
   let manifest: unknown;
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch {
-    throw new GamedayInputError(`--app ${appDir}: manifest.json is not valid JSON; synthesize again with 'npx cdk synth'`);
+    throw new GamedayInputError(`--app ${label}: manifest.json is not valid JSON; synthesize again with 'npx cdk synth'`);
   }
   const artifacts = isRecord(manifest) && isRecord(manifest.artifacts) ? manifest.artifacts : {};
   const out: Record<string, Record<string, unknown>> = {};
@@ -412,7 +412,7 @@ function lambdaTargetOf(resolver: TokenResolver, resources: Record<string, Resou
  */
 export function readStack(appDir: string, stackName: string): GamedayStack {
   const dir = resolve(appDir);
-  const stacks = stackArtifacts(dir);
+  const stacks = stackArtifacts(dir, appDir);
   const artifact = stacks[stackName];
   if (!artifact) {
     const names = Object.keys(stacks).sort();
