@@ -209,7 +209,7 @@ export async function runGameday(stack: GamedayStack, scenarioIn: Scenario, opti
           if (retry !== undefined) {
             pending.push({ ...invocation, at: now + retry, attempt: invocation.attempt + 1 });
           }
-        } else if (!(invocation.why.startsWith('schedule') && quiet(decision))) {
+        } else if (!(invocation.why.startsWith('schedule') && quiet(outcome.result))) {
           add({ t: now, kind: 'decision', text: `function on ${invocation.why}: ${decision}` });
         }
         for (const call of aws.calls.slice(callsBefore)) {
@@ -313,9 +313,10 @@ export function summarize(result: unknown): string {
   return result === undefined ? 'returned nothing' : String(result).slice(0, 300);
 }
 
-/** Whether a scheduled run changed nothing worth a timeline line. */
-function quiet(summary: string): boolean {
-  return summary === 'no decisions' || summary === 'returned nothing' || summary.split('; ').every((part) => part.startsWith('nothing-to-do'));
+/** Whether a scheduled run changed nothing worth a timeline line: no result, or only nothing-to-do decisions. */
+export function quiet(result: unknown): boolean {
+  const decisions = Array.isArray(result) ? result : [result];
+  return result === undefined || decisions.every((d) => d !== null && typeof d === 'object' && (d as Record<string, unknown>).decision === 'nothing-to-do');
 }
 
 /** The event CloudWatch sends a Lambda alarm action. */

@@ -10,7 +10,7 @@ import { main } from '../../lib/gameday/cli';
 import { GamedayInputError } from '../../lib/gameday/errors';
 import { MetricStore } from '../../lib/gameday/metrics';
 import { BUILT_IN_SCENARIOS, buildScenario, loadScenario } from '../../lib/gameday/scenarios';
-import { GamedayResult, clockOf, runGameday } from '../../lib/gameday/simulator';
+import { GamedayResult, clockOf, quiet, runGameday, summarize } from '../../lib/gameday/simulator';
 import { TrafficModel } from '../../lib/gameday/traffic';
 import { synthReferenceAssembly, writeAssembly, zonalAlarm } from './support';
 
@@ -340,6 +340,21 @@ describe('the local CloudWatch and ARC', () => {
     now += 1;
     expect(local.active()).toBeUndefined();
     expect(local.shifts.find((s) => s.zonalShiftId === started.body.zonalShiftId)!.status).toBe('EXPIRED');
+  });
+});
+
+describe('function results in the timeline', () => {
+  test('several decisions are summarized one after the other, with their zones and reasons', () => {
+    expect(summarize([{ decision: 'started', availabilityZone: 'a', reason: 'x; y' }, { decision: 'nothing-to-do', reason: 'z' }]))
+      .toBe('started a (x; y); nothing-to-do (z)');
+    expect(summarize([])).toBe('no decisions');
+  });
+
+  test('a scheduled run is quiet only when every decision is nothing-to-do', () => {
+    expect(quiet([])).toBe(true);
+    expect(quiet([{ decision: 'nothing-to-do', reason: 'left; right' }, { decision: 'nothing-to-do' }])).toBe(true);
+    expect(quiet([{ decision: 'nothing-to-do' }, { decision: 'cancelled' }])).toBe(false);
+    expect(quiet({ decision: 'started' })).toBe(false);
   });
 });
 
