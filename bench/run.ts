@@ -1,4 +1,5 @@
 // `npm run bench`: speed and size figures, printed, never asserted. Not part of `npm test`.
+import { runGamedayBench } from './gameday-bench';
 import { runHandlerBench } from './handler-bench';
 import { runProbeBench } from './probe-bench';
 import { runSynthBench } from './synth-bench';
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   await runProbeBench();
   runSynthBench();
   runWavesBench();
+  await runGamedayBench();
 }
 
 main().catch((error) => {

@@ -47,7 +47,7 @@ describe('the npm tarball', () => {
 
   test('ships the jsii assembly, README and API.md, and nothing else', () => {
     expect(files).toEqual(expect.arrayContaining(['.jsii', 'README.md', 'API.md', 'package.json']));
-    const allowed = [/^dist\/.+\.(js|d\.ts)$/, /^assets\/[^/]+\/.+$/, /^\.jsii$/, /^(README|API)\.md$/, /^package\.json$/, /^LICENSE$/];
+    const allowed = [/^dist\/.+\.(js|d\.ts)$/, /^assets\/[^/]+\/.+$/, /^bin\/cdk-azi\.js$/, /^\.jsii$/, /^(README|API)\.md$/, /^package\.json$/, /^LICENSE$/];
     expect(files.filter((file) => !allowed.some((pattern) => pattern.test(file)))).toEqual([]);
     // No sources, tests, examples, or build outputs of other languages.
     expect(files.filter((file) => /^(lib|lambda|test|examples|dist-jsii|scripts)\//.test(file))).toEqual([]);
@@ -88,6 +88,18 @@ describe('the npm tarball', () => {
       expect(report.exports).toEqual(expect.arrayContaining(['ZonalFleet', 'ZonalAlarms', 'ZonalShiftResponder', 'ZonalDeployment', 'AzIndependentService']));
       expect(report.handler).toBe('function');
       expect(relative(app, report.from)).toBe(join('node_modules', 'cdk-azi', manifest.main));
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  });
+
+  test('ships the cdk-azi command, which runs from the compiled library', () => {
+    expect(files).toContain('bin/cdk-azi.js');
+    expect(manifest.bin).toEqual({ 'cdk-azi': 'bin/cdk-azi.js' });
+    const app = consumerApp(tarball);
+    try {
+      const help = execFileSync(process.execPath, [join(app, 'node_modules', 'cdk-azi', 'bin', 'cdk-azi.js'), 'gameday', '--help'], { cwd: app, encoding: 'utf8' });
+      expect(help).toMatch(/az-failure/);
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
