@@ -1,5 +1,5 @@
 import { AlarmDef, CompositeAlarmDef, MetricAlarmDef, TreatMissingData } from './assembly';
-import { AlarmStateValue, evaluateAlarmRule } from './composite-rule';
+import { AlarmStateValue, evaluateAlarmRule } from '../private/alarm-rule';
 import { MetricMath, Series } from './math';
 import { MetricStore, isSupportedStatistic } from './metrics';
 

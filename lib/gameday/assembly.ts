@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseAlarmRule, RuleNode, alarmReferences, alarmNameFromReference } from './composite-rule';
+import { parseAlarmRule, RuleNode, alarmReferences, alarmNameFromReference } from '../private/alarm-rule';
 import { GamedayInputError } from './errors';
 
 /** A CloudWatch metric: namespace, name and dimensions (resolved to strings). */

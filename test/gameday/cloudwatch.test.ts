@@ -183,7 +183,7 @@ describe('metric alarm evaluation', () => {
 
   test('composites follow their children and report each transition once', () => {
     const child = alarmDef({ name: 'child', queries: [{ kind: 'stat', id: 'm1', metric: FAULTS, period: 60, stat: 'Sum', returnData: true }], evaluationPeriods: 1, datapointsToAlarm: 1 });
-    const parse = require('../../lib/gameday/composite-rule');
+    const parse = require('../../lib/private/alarm-rule');
     const composite = {
       type: 'composite' as const, logicalId: 'C', name: 'parent', arn: 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:parent',
       rule: 'NOT ALARM("arn:aws:cloudwatch:us-east-1:111111111111:alarm:child")',

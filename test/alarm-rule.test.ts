@@ -5,7 +5,7 @@ import {
   evaluateAlarmRule,
   parseAlarmRule,
   positiveAlarmReferences,
-} from '../../lambda/zonal-shift/alarm-rule';
+} from '../lib/private/alarm-rule';
 
 const ARN_A = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:az-a-impaired';
 const ARN_B = 'arn:aws:cloudwatch:us-east-1:111111111111:alarm:az-b-impaired';

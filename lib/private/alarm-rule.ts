@@ -1,5 +1,3 @@
-// Kept identical to lambda/zonal-shift/alarm-rule.ts (a test compares the two): the package
-// compiles lib/ alone (rootDir lib), so the simulator cannot import the handler source directly.
 /**
  * Parser and evaluator for CloudWatch composite alarm rules.
  *
