@@ -74,21 +74,6 @@ export const REFERENCE_SUPPRESSIONS: ReferenceSuppression[] = [
     path: /\/Probes\/Handler\/ServiceRole\/DefaultPolicy\/Resource$/,
     reason: 'cloudwatch:PutMetricData does not support resource-level permissions; the statement is limited to the probes\' namespace with the cloudwatch:namespace condition key.',
   },
-  {
-    rule: 'AwsSolutions-L1',
-    path: /\/Probes\/Handler\/Resource$/,
-    reason: 'The probe function is built and tested for Node.js 22 (esbuild target node22), a runtime in standard support; moving runtimes is a tested change, not a default.',
-  },
-  {
-    rule: 'AwsSolutions-L1',
-    path: /\/ZonalShift\/Handler\/Resource$/,
-    reason: 'The zonal-shift handler is built and tested for Node.js 22 (esbuild target node22), a runtime in standard support; moving runtimes is a tested change, not a default.',
-  },
-  {
-    rule: 'AwsSolutions-L1',
-    path: /\/AWS679f53fac002430cb0da5b7982bd2287\/Resource$/,
-    reason: 'This is aws-cdk-lib\'s AwsCustomResource provider function; aws-cdk-lib chooses and updates its runtime.',
-  },
 ];
 
 /**

@@ -15,6 +15,7 @@ import {
   aws_logs as logs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { HANDLER_RUNTIME } from './private/lambda-runtime';
 import { PROBE_METRIC_NAMES, ZonalProbeMetrics, loadBalancerDimension } from './private/zonal-metrics';
 import { validateAvailabilityZones } from './private/validation';
 
@@ -245,7 +246,7 @@ export class ZonalProbes extends Construct implements IZonalProbes {
     });
     const intervalMs = this.interval.toMilliseconds();
     const fn = new lambda.Function(this, 'Handler', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       code: lambda.Code.fromAsset(PROBE_ASSET),
       handler: 'index.handler',

@@ -19,6 +19,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { HANDLER_RUNTIME } from './private/lambda-runtime';
 import { AvailabilityZoneIds } from './private/availability-zone-ids';
 import { ZonalAlarms } from './zonal-alarms';
 import { validateAvailabilityZones } from './private/validation';
@@ -267,7 +268,7 @@ export class ZonalShiftResponder extends Construct {
     });
 
     const fn = new lambda.Function(this, 'Handler', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: HANDLER_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       code: lambda.Code.fromAsset(HANDLER_ASSET),
       handler: 'index.handler',

@@ -25,11 +25,11 @@ function environment(template: Template): Record<string, unknown> {
 }
 
 describe('function', () => {
-  test('one Node.js 22 arm64 function outside any VPC, running a minute of cycles per invocation', () => {
+  test('one Node.js 24 arm64 function outside any VPC, running a minute of cycles per invocation', () => {
     const { template } = synth();
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: 128,
       // 60 s of cycles + a 2 s timeout + 15 s margin

@@ -32,7 +32,7 @@ function newResponder(overrides: Partial<ZonalShiftResponderProps> = {}): { stac
 }
 
 function handlerEnvironment(template: Template): Record<string, unknown> {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' } });
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Runtime: 'nodejs24.x', Description: Match.stringLikeRegexp('^cdk-azi') } });
   expect(Object.keys(fns)).toHaveLength(1);
   return Object.values(fns)[0].Properties.Environment.Variables;
 }
@@ -85,9 +85,9 @@ function wiredResponder(overrides: Partial<ZonalShiftResponderProps> = {}, withR
 }
 
 describe('function', () => {
-  test('runs on Node.js 22 from the bundled handler, with a timeout its worst-case decision fits', () => {
+  test('runs on Node.js 24 from the bundled handler, with a timeout its worst-case decision fits', () => {
     const template = Template.fromStack(newResponder().stack);
-    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 90 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 90 });
   });
 
   test('gets its whole configuration through one environment variable, with documented defaults', () => {
@@ -265,7 +265,7 @@ describe('failure handling', () => {
     const template = Template.fromStack(newResponder().stack);
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderDeadLetterQueue'), 'Arn'] } },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 1800 });

@@ -52,7 +52,7 @@ describe('reading the reference assembly', () => {
     const stack = readStack(app, STACK);
     expect(stack.functions).toHaveLength(1);
     const [fn] = stack.functions;
-    expect(fn.runtime).toBe('nodejs22.x');
+    expect(fn.runtime).toBe('nodejs24.x');
     expect(existsSync(join(fn.codePath, 'index.js'))).toBe(true);
     expect(JSON.parse(fn.environment.MANAGED_LOAD_BALANCER_ARNS)).toEqual([stack.loadBalancer.arn]);
     expect(JSON.parse(fn.environment.AZ_ID_MAP)).toEqual(stack.azIds);
