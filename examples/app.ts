@@ -21,6 +21,13 @@ export const FROM_PARTS_VPC = 'fromPartsVpc';
 /** Context key with the ARN of an ACM certificate: the reference stack then serves HTTPS. */
 export const CERTIFICATE_ARN = 'certificateArn';
 
+/**
+ * Context key that adds `CdkAziBeyond`: the reference service with zonal autoshift and practice
+ * runs, a database reader per zone and zones sized for losing one. It deploys, but it runs an
+ * Aurora cluster of four instances, so it is not in the default app.
+ */
+export const BEYOND = 'beyond';
+
 /** Context key that leaves the reference stacks' cdk-nag acknowledgements out. */
 export const SKIP_NAG_ACKNOWLEDGEMENTS = 'cdk-azi:skipNagAcknowledgements';
 
@@ -30,6 +37,8 @@ export interface ReferenceServiceStackProps extends StackProps {
   readonly availabilityZones: string[];
   /** An ACM certificate ARN for HTTPS; without one the service listens on HTTP only. */
   readonly certificateArn?: string;
+  /** Zonal autoshift with practice runs, a reader per zone, zones sized for a peak. */
+  readonly beyond?: boolean;
 }
 
 /**
@@ -47,6 +56,13 @@ export class ReferenceServiceStack extends Stack {
       alarmNamePrefix: 'cdk-azi-reference',
       accessLogs: true,
       certificate: props.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
+      ...(props.beyond ? {
+        alarmNamePrefix: 'cdk-azi-beyond',
+        zonalAutoshift: true,
+        practiceRunBlockedWindows: ['Fri:16:00-Fri:23:59'],
+        dataTier: true,
+        peakCapacity: 8,
+      } : {}),
     });
 
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.service.fleet.loadBalancer.loadBalancerDnsName });
@@ -72,6 +88,14 @@ export function buildReferenceApp(app: App = new App()): App {
     certificateArn: app.node.tryGetContext(CERTIFICATE_ARN),
     description: 'cdk-azi reference: an Availability-Zone-independent service with zonal shift and zonal deployments',
   })];
+  if (app.node.tryGetContext(BEYOND)) {
+    stacks.push(new ReferenceServiceStack(app, 'CdkAziBeyond', {
+      env,
+      availabilityZones,
+      beyond: true,
+      description: 'cdk-azi reference: zonal autoshift with practice runs, a database reader per zone, zones sized for losing one',
+    }));
+  }
   const fromPartsVpc: string | undefined = app.node.tryGetContext(FROM_PARTS_VPC);
   if (fromPartsVpc) {
     stacks.push(new FromPartsStack(app, 'CdkAziFromParts', {

@@ -206,6 +206,26 @@ export interface ZonalAlarmsProps {
    * @default - half of `faultRateThresholdPercent`
    */
   readonly outlierMinimumFaultRatePercent?: number;
+
+  /**
+   * More alarms that count as one AZ's impairment and join that AZ's impaired composite, such as
+   * the replica-lag and availability alarms of the AZ's database reader (`ZonalDataTier`): a bad
+   * dependency in one AZ is that AZ's problem. Their metrics need not carry load-balancer
+   * dimensions (the zonal-shift function checks dimensions only on `metricAlarms`).
+   *
+   * @default - none
+   */
+  readonly additionalAlarms?: ZoneAlarm[];
+}
+
+/**
+ * An alarm that belongs to one availability zone.
+ */
+export interface ZoneAlarm {
+  /** The AZ name the alarm is about. */
+  readonly availabilityZone: string;
+  /** The alarm. */
+  readonly alarm: cloudwatch.IAlarm;
 }
 
 /**
@@ -254,6 +274,8 @@ export interface ZonalAlarmSet {
    * alarms. Empty without probes (load-balancer metrics of a drained AZ read as healthy).
    */
   readonly recoveryAlarms: cloudwatch.IAlarm[];
+  /** The `additionalAlarms` of this AZ, members of its impaired composite. */
+  readonly additionalAlarms: cloudwatch.IAlarm[];
   /** ANY of this AZ's metric alarms (including the outlier alarm) is in ALARM. */
   readonly impairedAlarm: cloudwatch.CompositeAlarm;
   /**
@@ -331,6 +353,11 @@ export class ZonalAlarms extends Construct {
     const treatMissingData = props.treatMissingData ?? cloudwatch.TreatMissingData.NOT_BREACHING;
 
     validateZones(props.availabilityZones);
+    for (const extra of props.additionalAlarms ?? []) {
+      if (!Token.isUnresolved(extra.availabilityZone) && !props.availabilityZones.includes(extra.availabilityZone)) {
+        throw new Error(`additionalAlarms has an alarm for '${extra.availabilityZone}', which is not one of availabilityZones (${props.availabilityZones.join(', ')}); fix its availabilityZone.`);
+      }
+    }
     validateThresholds(faultRateThreshold, minimumRequests, latencyThreshold, latencyPercentile, unhealthyHostThreshold);
     validateTiming(period, evaluationPeriods, datapointsToAlarm);
     if (props.alarmOnUnhealthyHosts && !props.targetGroup) {
@@ -377,7 +404,7 @@ export class ZonalAlarms extends Construct {
     const prefix = props.alarmNamePrefix;
     const name = (suffix: string) => (prefix === undefined ? undefined : `${prefix}-${suffix}`);
     const arnOverhead = alarmArnOverhead(Stack.of(this));
-    const child = (alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm, alarmName: string | undefined): RuleChild =>
+    const child = (alarm: cloudwatch.IAlarm, alarmName: string | undefined): RuleChild =>
       ({ alarm, arnLength: arnOverhead + alarmNameLengthBound(alarm, alarmName) });
     const timing = { evaluationPeriods, datapointsToAlarm, treatMissingData };
     const window = `${datapointsToAlarm} of ${evaluationPeriods} periods of ${period.toSeconds()} s`;
@@ -467,6 +494,8 @@ export class ZonalAlarms extends Construct {
       if (outlierAlarm) {
         members.push(child(outlierAlarm, name(`${az}-outlier`)));
       }
+      const additionalAlarms = (props.additionalAlarms ?? []).filter((extra) => extra.availabilityZone === az).map((extra) => extra.alarm);
+      members.push(...additionalAlarms.map((alarm) => child(alarm, alarm.alarmName)));
       const impairedRule = cloudwatch.AlarmRule.anyOf(...members.map((member) => member.alarm));
       checkRule(`impaired alarm of ${az}`, impairedRule, members);
       const impairedAlarm = new cloudwatch.CompositeAlarm(zoneScope, 'Impaired', {
@@ -477,7 +506,7 @@ export class ZonalAlarms extends Construct {
       const impairedChild = child(impairedAlarm, name(`${az}-impaired`));
       return {
         availabilityZone: az, zoneScope, availabilityAlarm, latencyAlarm, unhealthyHostsAlarm, probeAvailabilityAlarm,
-        probeLatencyAlarm, outlierAlarm, metricAlarms, recoveryAlarms, impairedAlarm, impairedChild,
+        probeLatencyAlarm, outlierAlarm, metricAlarms, recoveryAlarms, additionalAlarms, impairedAlarm, impairedChild,
       };
     });
 
@@ -503,6 +532,7 @@ export class ZonalAlarms extends Construct {
         outlierAlarm: zone.outlierAlarm,
         metricAlarms: zone.metricAlarms,
         recoveryAlarms: zone.recoveryAlarms,
+        additionalAlarms: zone.additionalAlarms,
         impairedAlarm: zone.impairedAlarm,
         isolatedImpactAlarm,
       };
@@ -602,7 +632,7 @@ function atLeastTwoInAlarm(alarms: cloudwatch.IAlarm[]): cloudwatch.IAlarmRule {
 
 /** An alarm a composite rule references, with an upper bound of the length of its ARN. */
 interface RuleChild {
-  readonly alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm;
+  readonly alarm: cloudwatch.IAlarm;
   readonly arnLength: number;
 }
 
@@ -635,7 +665,7 @@ function alarmArnOverhead(stack: Stack): number {
  * derives from the construct path for a composite alarm, else (a name
  * CloudFormation generates) the longest name CloudWatch allows.
  */
-function alarmNameLengthBound(alarm: cloudwatch.Alarm | cloudwatch.CompositeAlarm, alarmName: string | undefined): number {
+function alarmNameLengthBound(alarm: cloudwatch.IAlarm, alarmName: string | undefined): number {
   if (alarmName !== undefined) {
     return Token.isUnresolved(alarmName) ? MAX_ALARM_NAME_LENGTH : alarmName.length;
   }

@@ -9,10 +9,16 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
-/** ARC's limits on a practice run configuration. */
-const MAX_OUTCOME_ALARMS = 10;
-const MAX_BLOCKING_ALARMS = 10;
-const DAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
+/**
+ * CloudFormation's limits on a practice run configuration. The ARC API takes up to 10 outcome and
+ * 10 blocking alarms, but the CloudFormation resource takes one of each, and 15 blocked dates and
+ * windows; several alarms go into one composite alarm.
+ */
+const MAX_OUTCOME_ALARMS = 1;
+const MAX_BLOCKING_ALARMS = 1;
+const MAX_BLOCKED_DATES = 15;
+const MAX_BLOCKED_WINDOWS = 15;
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const WINDOW = /^([A-Za-z]{3}):(\d{2}):(\d{2})-([A-Za-z]{3}):(\d{2}):(\d{2})$/;
 
@@ -40,21 +46,24 @@ export interface ZonalAutoshiftProps {
    * Alarms that end a practice run as FAILED when one of them goes to ALARM: alarms that fire when
    * losing one AZ's capacity hurts customers. Choose regional, customer-facing alarms (the whole
    * load balancer's fault rate, the regional-impact alarm), not the per-AZ alarms of the zone
-   * being drained. Between 1 and 10.
+   * being drained. Exactly one, as the CloudFormation resource takes (combine several in a
+   * composite alarm).
    */
   readonly outcomeAlarms: cloudwatch.IAlarm[];
 
   /**
    * Alarms that keep practice runs from starting, and end a running one, while any of them is in
    * ALARM: for example the regional-impact alarm and each AZ's isolated-impact alarm (a practice
-   * run that takes one AZ away while another AZ is impaired would leave one healthy AZ). At most 10.
+   * run that takes one AZ away while another AZ is impaired would leave one healthy AZ). At most
+   * one, as the CloudFormation resource takes: combine several in a composite alarm.
    *
    * @default - no blocking alarms
    */
   readonly blockingAlarms?: cloudwatch.IAlarm[];
 
   /**
-   * Dates on which ARC starts no practice run, `YYYY-MM-DD` in UTC (release days, peak days).
+   * Dates on which ARC starts no practice run, `YYYY-MM-DD` in UTC (release days, peak days);
+   * at most 15.
    *
    * @default - no blocked dates
    */
@@ -62,8 +71,9 @@ export interface ZonalAutoshiftProps {
 
   /**
    * Weekly windows in which ARC starts no practice run, `DAY:HH:MM-DAY:HH:MM` in UTC with
-   * `DAY` one of MON, TUE, WED, THU, FRI, SAT, SUN; a window starts and ends on the same day
-   * (for example `FRI:16:00-FRI:23:59`).
+   * `DAY` one of Mon, Tue, Wed, Thu, Fri, Sat, Sun (any case; rendered as ARC's pattern
+   * requires); a window starts and ends on the same day (for example `Fri:16:00-Fri:23:59`);
+   * at most 15.
    *
    * @default - no blocked windows
    */
@@ -98,11 +108,14 @@ export class ZonalAutoshift extends Construct {
     super(scope, id);
 
     const blockingAlarms = props.blockingAlarms ?? [];
-    if (props.outcomeAlarms.length < 1 || props.outcomeAlarms.length > MAX_OUTCOME_ALARMS) {
-      throw new Error(`outcomeAlarms has ${props.outcomeAlarms.length} alarms; a practice run needs between 1 and ${MAX_OUTCOME_ALARMS}. Pass the service's regional, customer-facing alarms.`);
+    if (props.outcomeAlarms.length !== MAX_OUTCOME_ALARMS) {
+      throw new Error(`outcomeAlarms has ${props.outcomeAlarms.length} alarms; the CloudFormation resource takes exactly ${MAX_OUTCOME_ALARMS}. Pass the service's regional, customer-facing alarm, or combine several in a composite alarm.`);
     }
     if (blockingAlarms.length > MAX_BLOCKING_ALARMS) {
-      throw new Error(`blockingAlarms has ${blockingAlarms.length} alarms; ARC allows at most ${MAX_BLOCKING_ALARMS}. Combine them in a composite alarm and pass that.`);
+      throw new Error(`blockingAlarms has ${blockingAlarms.length} alarms; the CloudFormation resource takes at most ${MAX_BLOCKING_ALARMS}. Combine them in a composite alarm (AlarmRule.anyOf) and pass that.`);
+    }
+    if ((props.blockedDates ?? []).length > MAX_BLOCKED_DATES || (props.blockedWindows ?? []).length > MAX_BLOCKED_WINDOWS) {
+      throw new Error(`blockedDates has ${(props.blockedDates ?? []).length} and blockedWindows ${(props.blockedWindows ?? []).length} entries; ARC takes at most ${MAX_BLOCKED_DATES} of each. Drop past dates or merge windows.`);
     }
     const blockedDates = (props.blockedDates ?? []).map(validateBlockedDate);
     const blockedWindows = (props.blockedWindows ?? []).map(validateBlockedWindow);
@@ -156,25 +169,26 @@ function validateBlockedWindow(value: string): string {
     return value;
   }
   const match = WINDOW.exec(value);
-  const fix = "use DAY:HH:MM-DAY:HH:MM in UTC with DAY one of MON..SUN, starting and ending on the same day, e.g. 'FRI:16:00-FRI:23:59'";
+  const fix = "use DAY:HH:MM-DAY:HH:MM in UTC with DAY one of Mon..Sun, starting and ending on the same day, e.g. 'Fri:16:00-Fri:23:59'";
   if (!match) {
     throw new Error(`blockedWindows entry '${value}' is not a weekly window: ${fix}.`);
   }
   const [startDay, startHour, startMinute, endDay, endHour, endMinute] = match.slice(1);
-  if (!DAYS.includes(startDay.toUpperCase()) || !DAYS.includes(endDay.toUpperCase())) {
+  const day = (text: string) => DAYS.find((d) => d.toLowerCase() === text.toLowerCase());
+  if (!day(startDay) || !day(endDay)) {
     throw new Error(`blockedWindows entry '${value}' names an unknown day: ${fix}.`);
   }
   const times = [[startHour, startMinute], [endHour, endMinute]].map(([h, m]) => ({ h: Number(h), m: Number(m) }));
   if (times.some(({ h, m }) => h > 23 || m > 59)) {
     throw new Error(`blockedWindows entry '${value}' has a time outside 00:00-23:59: ${fix}.`);
   }
-  if (startDay.toUpperCase() !== endDay.toUpperCase()) {
+  if (day(startDay) !== day(endDay)) {
     throw new Error(`blockedWindows entry '${value}' spans two days, which ARC does not support: split it into one window per day (${fix}).`);
   }
   if (times[0].h * 60 + times[0].m >= times[1].h * 60 + times[1].m) {
     throw new Error(`blockedWindows entry '${value}' ends before it starts: ${fix}.`);
   }
-  return value;
+  return `${day(startDay)}:${startHour}:${startMinute}-${day(endDay)}:${endHour}:${endMinute}`;
 }
 
 /**

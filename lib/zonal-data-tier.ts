@@ -2,6 +2,7 @@ import {
   Duration,
   RemovalPolicy,
   Token,
+  Validations,
   aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
   aws_rds as rds,
@@ -92,6 +93,13 @@ export interface ZonalDataTierProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * Whether a new cluster is protected from deletion (turn it off before removing the data tier).
+   *
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
    * An existing Aurora cluster to use instead of a new one. With it, `existingReaders` maps the
    * cluster's reader instances to AZs, and no database resource is created.
    *
@@ -133,7 +141,8 @@ export interface DataTierZone {
 /**
  * A data tier with a reader per AZ: an Aurora cluster (PostgreSQL-compatible by default) in the
  * service's VPC with a writer and one reader instance in each AZ, encrypted at rest, credentials
- * in Secrets Manager, no public access, reachable only from the given security groups. Each AZ's
+ * in Secrets Manager (IAM database authentication also on), deletion protection, no public
+ * access, reachable only from the given security groups. Each AZ's
  * instances read from their own AZ's reader, so only writes cross an AZ boundary, and a bad
  * reader is its AZ's problem: its alarms belong in that AZ's impaired alarm
  * (`ZonalAlarms` prop `additionalAlarms`).
@@ -230,9 +239,15 @@ export class ZonalDataTier extends Construct {
       vpcSubnets,
       storageEncrypted: true,
       credentials: rds.Credentials.fromGeneratedSecret('cdkazi'),
+      iamAuthentication: true,
+      deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.SNAPSHOT,
       writer: rds.ClusterInstance.provisioned('Writer', { ...options, availabilityZone: writerZone }),
       readers: zones.map((zone) => rds.ClusterInstance.provisioned(`Reader-${zone}`, { ...options, availabilityZone: zone })),
+    });
+    Validations.of(cluster).acknowledge({
+      id: 'CloudFormation-Validate::W3010',
+      reason: 'Each reader is placed in a named Availability Zone on purpose: one reader per AZ of the service.',
     });
     // The cluster lists the writer first, then the readers in the order given.
     const readers = zones.map((zone, index) => ({
@@ -282,7 +297,7 @@ export class ZonalDataTier extends Construct {
 }
 
 function mapExistingReaders(props: ZonalDataTierProps, zones: string[]): ExistingReader[] {
-  for (const prop of ['engine', 'instanceType', 'writerAvailabilityZone', 'vpcSubnets', 'removalPolicy'] as const) {
+  for (const prop of ['engine', 'instanceType', 'writerAvailabilityZone', 'vpcSubnets', 'removalPolicy', 'deletionProtection'] as const) {
     if (props[prop] !== undefined) {
       throw new Error(`${prop} applies to a new cluster only; with existingCluster, leave it unset.`);
     }

@@ -15,6 +15,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { encryptedRootVolume } from './private/root-volume';
+import { sizeForLossOfOneZone } from './private/static-stability';
 import { withStackAvailabilityZones } from './private/stack-zones';
 import { validateAvailabilityZones } from './private/validation';
 
@@ -111,7 +112,7 @@ export interface ZonalFleetProps {
    * The minimum number of instances in each zone. At least 1; with zonal deployments, at least 2
    * keeps a zone serving while one host is updated.
    *
-   * @default 2
+   * @default - sized from `peakCapacity` when that is given, else 2
    */
   readonly minCapacityPerZone?: number;
 
@@ -128,6 +129,25 @@ export interface ZonalFleetProps {
    * @default - `minCapacityPerZone`
    */
   readonly desiredCapacityPerZone?: number;
+
+  /**
+   * The capacity the service needs at peak, in instances (or in the unit of
+   * `capacityPerInstance`). With cross-zone load balancing off, a zonal shift, an autoshift or a
+   * practice run takes one zone's capacity away at once and nothing borrows it, so each zone's
+   * minimum is sized for the other zones to carry the peak alone:
+   * `ceil(ceil(peakCapacity / capacityPerInstance) / (zones - 1))`. With `minCapacityPerZone`
+   * also set, a smaller value is kept and a warning gives the numbers.
+   *
+   * @default - no sizing: `minCapacityPerZone` as given
+   */
+  readonly peakCapacity?: number;
+
+  /**
+   * What one instance carries, in the unit of `peakCapacity` (for example requests per second).
+   *
+   * @default 1 (peakCapacity counts instances)
+   */
+  readonly capacityPerInstance?: number;
 
   /**
    * The port the instances serve HTTP on.
@@ -345,14 +365,14 @@ export class ZonalFleet extends Construct {
   constructor(scope: Construct, id: string, props: ZonalFleetProps = {}) {
     super(scope, id);
 
-    const capacity = resolveCapacity(props);
-    this.minCapacityPerZone = capacity.min;
     const instancePort = validatePort('instancePort', props.instancePort ?? 80);
     const listenerPort = validatePort('listenerPort', props.listenerPort ?? 80);
     const internetFacing = props.internetFacing ?? true;
 
     const requestedZones = props.availabilityZones ?? defaultZones(this, props.vpc);
     this.availabilityZones = validateAvailabilityZones(requestedZones, 'availabilityZones');
+    const capacity = resolveCapacity(this, props, this.availabilityZones.length);
+    this.minCapacityPerZone = capacity.min;
 
     // The zones are concrete here, so the new VPC needs no Availability Zone lookup (see stack-zones).
     this.vpc = props.vpc ?? withStackAvailabilityZones(this, this.availabilityZones, () => new ec2.Vpc(this, 'Vpc', {
@@ -621,9 +641,23 @@ interface Capacity {
   readonly desired?: number;
 }
 
-function resolveCapacity(props: ZonalFleetProps): Capacity {
-  const min = props.minCapacityPerZone ?? 2;
+function resolveCapacity(scope: Construct, props: ZonalFleetProps, zoneCount: number): Capacity {
+  let min = props.minCapacityPerZone ?? 2;
   requireWholeNumber('minCapacityPerZone', min, 1);
+  if (props.peakCapacity !== undefined || props.capacityPerInstance !== undefined) {
+    if (props.peakCapacity === undefined) {
+      throw new Error('capacityPerInstance is set but peakCapacity is not; give the peak the service must carry, in the same units.');
+    }
+    const sizing = sizeForLossOfOneZone(props.peakCapacity, props.capacityPerInstance ?? 1, zoneCount);
+    if (props.minCapacityPerZone === undefined) {
+      min = Math.max(sizing.minimumPerZone, 1);
+    } else if (!Token.isUnresolved(min) && min < sizing.minimumPerZone) {
+      Annotations.of(scope).addWarningV2('cdk-azi:ZonalFleet.staticStability',
+        `minCapacityPerZone is ${min}, but a peak of ${sizing.peakInstances} instances needs ${sizing.minimumPerZone} per zone so that ` +
+        `${zoneCount - 1} zones carry it while one is shifted away (${zoneCount - 1} x ${min} = ${(zoneCount - 1) * min} < ${sizing.peakInstances}). ` +
+        `Raise minCapacityPerZone to ${sizing.minimumPerZone}, or leave it unset so the fleet sizes the zones.`);
+    }
+  }
   const max = props.maxCapacityPerZone ?? Math.max(min * 2, 1);
   requireWholeNumber('maxCapacityPerZone', max, 1);
   if (max < min) {

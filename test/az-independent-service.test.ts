@@ -125,3 +125,73 @@ test('past five zones, deployments stop on the availability alarms only, with a 
   expect(group.Properties.AlarmConfiguration.Alarms.map((a: { Name: unknown }) => a.Name)).toEqual(availabilityNames);
   Annotations.fromStack(stack).hasWarning('/Stack/Service', Match.stringLikeRegexp('6 zones need 12 availability and latency alarms'));
 });
+
+describe('AzIndependentService wiring of the zonal-shift function', () => {
+  test("puts every isolated-impact alarm on the function's allow-list, with its zone's probe alarms for recovery", () => {
+    const { service, template } = synthService({ alarmNamePrefix: 'svc' });
+    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^cdk-azi: shifts') } }))[0];
+    const config = JSON.stringify(fn.Properties.Environment.Variables.ZONAL_SHIFT_CONFIG);
+    for (const zone of ZONES) {
+      expect(config).toContain(`svc-${zone}-isolated-impact`);
+      expect(config).toContain(`svc-${zone}-probe-availability`);
+      expect(config).toContain(`svc-${zone}-probe-latency`);
+    }
+    expect(config).not.toContain('outlier');
+    expect(service.alarms.zones.every((zone) => zone.recoveryAlarms.length === 2)).toBe(true);
+    expect(Annotations.fromStack(Stack.of(service)).findWarning('*', Match.stringLikeRegexp('.*no recoveryAlarms.*'))).toHaveLength(0);
+  });
+});
+
+describe('AzIndependentService options beyond the load balancer', () => {
+  test('zonal autoshift: the regional availability alarm judges practice runs, a composite of impaired AZs blocks them', () => {
+    const { service, template } = synthService({ zonalAutoshift: true, alarmNamePrefix: 'svc', practiceRunBlockedDates: ['2026-12-24'] });
+    const stack = Stack.of(service);
+    const outcomeId = stack.getLogicalId(service.regionalAvailabilityAlarm!.node.defaultChild as CfnResource);
+    template.hasResourceProperties('AWS::ARCZonalShift::ZonalAutoshiftConfiguration', {
+      ZonalAutoshiftStatus: 'ENABLED',
+      PracticeRunConfiguration: {
+        OutcomeAlarms: [{ Type: 'CLOUDWATCH', AlarmIdentifier: { 'Fn::GetAtt': [outcomeId, 'Arn'] } }],
+        BlockingAlarms: [{ Type: 'CLOUDWATCH', AlarmIdentifier: Match.anyValue() }],
+        BlockedDates: ['2026-12-24'],
+      },
+    });
+    const blocker = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: 'svc-practice-run-blocker' } }));
+    expect(blocker).toHaveLength(1);
+    const rule = JSON.stringify(blocker[0].Properties.AlarmRule);
+    for (const alarm of [service.alarms.regionalImpactAlarm, ...service.alarms.zones.map((zone) => zone.impairedAlarm)]) {
+      expect(rule).toContain(stack.getLogicalId(alarm.node.defaultChild as CfnResource));
+    }
+    // The outcome alarm watches the whole load balancer: no AvailabilityZone dimension anywhere.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'svc-regional-availability',
+      Metrics: Match.arrayWith([Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Dimensions: [{ Name: 'LoadBalancer', Value: Match.anyValue() }] }) }) })]),
+    });
+  });
+
+  test('autoshift is off by default, and blocked dates without it are refused', () => {
+    const { template } = synthService();
+    template.resourceCountIs('AWS::ARCZonalShift::ZonalAutoshiftConfiguration', 0);
+    expect(() => synthService({ practiceRunBlockedWindows: ['Mon:00:00-Mon:01:00'] })).toThrow('apply only with zonalAutoshift: true');
+  });
+
+  test("data tier: each reader's alarms join its own AZ's impaired alarm, and no other", () => {
+    const { service, template } = synthService({ dataTier: true, alarmNamePrefix: 'svc' });
+    const stack = Stack.of(service);
+    for (const zone of service.dataTier!.zones) {
+      const own = [zone.replicaLagAlarm, zone.readerAvailabilityAlarm].map((alarm) => stack.getLogicalId(alarm.node.defaultChild as CfnResource));
+      for (const other of ZONES) {
+        const impaired = Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: `svc-${other}-impaired` } }))[0];
+        const rule = JSON.stringify(impaired.Properties.AlarmRule);
+        for (const id of own) {
+          expect(rule.includes(id)).toBe(other === zone.availabilityZone);
+        }
+      }
+    }
+    expect(service.alarms.zone('us-east-1b').additionalAlarms).toHaveLength(2);
+  });
+
+  test('static stability: a peak sizes every zone for the loss of one', () => {
+    const { service } = synthService({ peakCapacity: 10 });
+    expect(service.fleet.minCapacityPerZone).toBe(5);
+  });
+});

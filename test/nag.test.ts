@@ -3,7 +3,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, CfnResource, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FROM_PARTS_VPC, SKIP_NAG_ACKNOWLEDGEMENTS, buildReferenceApp } from '../examples/app';
+import { BEYOND, FROM_PARTS_VPC, SKIP_NAG_ACKNOWLEDGEMENTS, buildReferenceApp } from '../examples/app';
 import { REFERENCE_SUPPRESSIONS } from '../examples/nag-suppressions';
 
 interface Violation {
@@ -21,8 +21,8 @@ interface PluginReport {
 function synthWithChecks(context: Record<string, unknown> = {}): PluginReport[] {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-azi-nag-'));
   try {
-    // The from-parts stack is checked too, with its placeholder VPC.
-    const app = new App({ outdir, context: { [FROM_PARTS_VPC]: 'example', ...context } });
+    // The from-parts stack is checked too, with its placeholder VPC, and the beyond stack.
+    const app = new App({ outdir, context: { [FROM_PARTS_VPC]: 'example', [BEYOND]: true, ...context } });
     buildReferenceApp(app);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     try {
@@ -66,7 +66,7 @@ describe('reference suppressions', () => {
   });
 
   test('every suppression matches a resource of the reference stacks', () => {
-    const app = buildReferenceApp(new App({ context: { [FROM_PARTS_VPC]: 'example' } }));
+    const app = buildReferenceApp(new App({ context: { [FROM_PARTS_VPC]: 'example', [BEYOND]: true } }));
     const paths = app.node.findAll().filter(CfnResource.isCfnResource).map((c) => `/${c.node.path}`);
     const unused = REFERENCE_SUPPRESSIONS.filter((s) => !paths.some((path) => s.path.test(path)));
     expect(unused.map((s) => s.rule)).toEqual([]);

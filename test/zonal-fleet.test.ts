@@ -587,3 +587,39 @@ describe('one-box group', () => {
     expect(() => synthFleet({ oneBoxAvailabilityZone: 'us-east-1a' })).toThrow(/oneBox is off; set oneBox: true/);
   });
 });
+
+describe('static stability', () => {
+  test('sizes each zone so the other zones carry the peak with one zone gone', () => {
+    const { fleet, template } = synthFleet({ peakCapacity: 12 });
+    // 3 zones: 2 survivors carry 12 instances, so 6 per zone.
+    expect(fleet.minCapacityPerZone).toBe(6);
+    template.allResourcesProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '6', MaxSize: '12' });
+  });
+
+  test('counts in units of capacityPerInstance, rounding up', () => {
+    const { fleet } = synthFleet({ peakCapacity: 2500, capacityPerInstance: 400 });
+    // ceil(2500 / 400) = 7 instances over 2 survivors: 4 per zone.
+    expect(fleet.minCapacityPerZone).toBe(4);
+  });
+
+  test('keeps a hand-set minimum that is too small, and warns with the numbers', () => {
+    const { stack, fleet } = synthFleet({ peakCapacity: 12, minCapacityPerZone: 4 });
+    expect(fleet.minCapacityPerZone).toBe(4);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('minCapacityPerZone is 4, but a peak of 12 instances needs 6 per zone'));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0].entry.data)).toContain('2 x 4 = 8 < 12');
+  });
+
+  test('a hand-set minimum that is large enough draws no warning', () => {
+    const { stack } = synthFleet({ peakCapacity: 12, minCapacityPerZone: 6 });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('.*peak of.*'))).toHaveLength(0);
+  });
+
+  test.each<[ZonalFleetProps, RegExp]>([
+    [{ peakCapacity: 0 }, /peakCapacity must be a positive number/],
+    [{ peakCapacity: 10, capacityPerInstance: -1 }, /capacityPerInstance must be a positive number/],
+    [{ capacityPerInstance: 100 }, /capacityPerInstance is set but peakCapacity is not/],
+  ])('refuses %p', (props, message) => {
+    expect(() => synthFleet(props)).toThrow(message);
+  });
+});
