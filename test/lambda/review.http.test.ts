@@ -1,0 +1,37 @@
+// Findings of a hostile review of the zonal-shift function, each reproduced over real HTTP
+// against the local ARC and CloudWatch fakes (127.0.0.1 only).
+import { LB_ARN, alarmEvent, ourComment, zoneNames } from './support/fixtures';
+import { World, WorldOptions } from './support/world';
+
+const A = 'us-east-1a';
+const A_ID = 'use1-az6';
+const ISOLATED_A = zoneNames(A).isolated;
+
+let world: World;
+
+async function start(options: WorldOptions = {}): Promise<World> {
+  world = await World.start(options);
+  return world;
+}
+
+afterEach(() => world?.close());
+
+function seedOurs(expiresInSeconds = 1800) {
+  return world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), expiryTime: Math.floor(world.nowMs / 1000) + expiresInSeconds });
+}
+
+describe('recovery: the fresh states must not show the zone failing', () => {
+  // The impaired composite lags its children (or combines them M-of-N): a dimension-carrying
+  // alarm of the shifted zone reads ALARM while the composites still read OK. The zone still
+  // fails the traffic that reaches it; ending the shift now sends every client back into it.
+  test('a dimension alarm in ALARM keeps the shift even when the composites and probes read OK', async () => {
+    await start();
+    const ours = seedOurs();
+    world.cloudwatch.setState(zoneNames(A).errors, 'ALARM', new Date(world.nowMs));
+    expect(world.state(zoneNames(A).impaired)).toBe('OK');
+    const decision = await world.decide(alarmEvent(ISOLATED_A, 'OK'));
+    expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/us-east-1a-5xx ALARM/) });
+    expect(ours.status).toBe('ACTIVE');
+    expect(world.arc.writes()).toHaveLength(0);
+  });
+});
