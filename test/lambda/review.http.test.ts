@@ -1,6 +1,6 @@
 // Findings of a hostile review of the zonal-shift function, each reproduced over real HTTP
 // against the local ARC and CloudWatch fakes (127.0.0.1 only).
-import { LB_ARN, alarmEvent, ourComment, zoneNames } from './support/fixtures';
+import { LB_ARN, alarmArn, alarmEvent, ourComment, zoneNames } from './support/fixtures';
 import { World, WorldOptions } from './support/world';
 
 const A = 'us-east-1a';
@@ -33,5 +33,17 @@ describe('recovery: the fresh states must not show the zone failing', () => {
     expect(decision).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/us-east-1a-5xx ALARM/) });
     expect(ours.status).toBe('ACTIVE');
     expect(world.arc.writes()).toHaveLength(0);
+  });
+});
+
+describe('foreign events', () => {
+  // The allow-list compares account and Region with the load balancer's ARN, not the partition.
+  test('a wired alarm name from another partition is refused before any AWS call', async () => {
+    await start({ impaired: [A] });
+    const event = alarmEvent(ISOLATED_A, 'ALARM');
+    event.alarmArn = alarmArn(ISOLATED_A, 'us-east-1', '111111111111', 'aws-cn');
+    const decision = await world.decide(event);
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/aws-cn/) });
+    expect(world.calls).toEqual([]);
   });
 });
