@@ -47,3 +47,29 @@ describe('foreign events', () => {
     expect(world.calls).toEqual([]);
   });
 });
+
+describe('time budget', () => {
+  // budget.ts assumes CloudWatch backs off at most 500 ms then 1000 ms. The SDK's retry strategy
+  // backs off from a 1 s throttling base and adds up to 5 s per retry when the answer carries
+  // Retry-After, so one DescribeAlarms can take ~13 s more than the budget that parseConfig
+  // checks against the 90 s timeout (and that a reconcile uses to defer zones).
+  test('a throttled DescribeAlarms with Retry-After stays within the CloudWatch backoff budget', async () => {
+    const { CLOUDWATCH_RETRY, worstCallMs } = await import('../../lambda/zonal-shift/budget');
+    const { CloudWatchAlarmReader, cloudWatchClient } = await import('../../lambda/zonal-shift/cloudwatch-reader');
+    await start({ impaired: [A] });
+    const throttled = { status: 400, code: 'Throttling', headers: { 'retry-after': '30' } };
+    world.cloudwatch.faults.push(throttled, throttled);
+    const reader = new CloudWatchAlarmReader(cloudWatchClient({
+      region: 'us-east-1',
+      endpoint: world.cloudwatch.endpoint,
+      credentials: { accessKeyId: world.arc.accessKeyId, secretAccessKey: world.arc.secretAccessKey },
+    }));
+    const began = Date.now();
+    const alarms = await reader.describeAlarms([ISOLATED_A]);
+    const elapsed = Date.now() - began;
+    expect(alarms.map((alarm) => alarm.name)).toEqual([ISOLATED_A]);
+    expect(world.cloudwatch.describeAlarmsCalls).toBe(3);
+    const backoffBudget = worstCallMs(CLOUDWATCH_RETRY) - CLOUDWATCH_RETRY.attempts * CLOUDWATCH_RETRY.timeoutMs;
+    expect(elapsed).toBeLessThan(backoffBudget + 1000);
+  }, 30_000);
+});
