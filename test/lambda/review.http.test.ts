@@ -73,3 +73,26 @@ describe('time budget', () => {
     expect(elapsed).toBeLessThan(backoffBudget + 1000);
   }, 30_000);
 });
+
+describe('reads that cannot be read', () => {
+  // A 2xx answer whose body is not ARC's JSON (a proxy's page, a truncated body) was read as
+  // "no shifts, no autoshifts": the function then started a shift that overrode AWS's autoshift
+  // away from another zone (DESIGN invariant 2).
+  test('a GetManagedResource answer that is not JSON is not read as "no shifts"', async () => {
+    await start({ impaired: [A] });
+    world.arc.seedAutoshift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
+    world.arc.faults.push({ status: 200, type: 'none', operation: 'GetManagedResource', rawBody: '<html>maintenance</html>' });
+    const decision = await world.decide(alarmEvent(ISOLATED_A, 'ALARM'));
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/autoshift/) });
+    expect(world.arc.writes()).toHaveLength(0);
+  });
+
+  test('a GetManagedResource answer about another resource is not read as this one', async () => {
+    await start({ impaired: [A] });
+    world.arc.seedAutoshift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az1' });
+    world.arc.faults.push({ status: 200, type: 'none', operation: 'GetManagedResource', rawBody: JSON.stringify({ arn: `${LB_ARN}0`, zonalShifts: [], autoshifts: [], appliedWeights: {} }) });
+    const decision = await world.decide(alarmEvent(ISOLATED_A, 'ALARM'));
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/autoshift/) });
+    expect(world.arc.writes()).toHaveLength(0);
+  });
+});
