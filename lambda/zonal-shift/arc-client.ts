@@ -137,7 +137,21 @@ export class ArcZonalShiftClient implements ShiftApi {
 
   private send(method: string, pathAndQuery: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
     const transport = this.url.protocol === 'http:' ? http : https;
-    return new Promise<RawResponse>((resolve, reject) => {
+    return new Promise<RawResponse>((resolveOnce, rejectOnce) => {
+      // The per-attempt budget is a deadline for the whole exchange, not the socket's idle
+      // timeout (an answer that trickles in would never hit that).
+      const deadline = setTimeout(() => {
+        reject(new ArcError({ status: 0, errorType: 'RequestTimeout', message: `no complete response from ${this.url.host} within ${this.timeoutMs} ms` }));
+        request.destroy();
+      }, this.timeoutMs);
+      const resolve = (value: RawResponse) => {
+        clearTimeout(deadline);
+        resolveOnce(value);
+      };
+      const reject = (err: unknown) => {
+        clearTimeout(deadline);
+        rejectOnce(err);
+      };
       const request = transport.request(
         {
           method,

@@ -96,3 +96,39 @@ describe('reads that cannot be read', () => {
     expect(world.arc.writes()).toHaveLength(0);
   });
 });
+
+describe('ARC per-attempt timeout', () => {
+  // The budget counts 3 s per ARC attempt, but the client's timeout was the socket's idle
+  // timeout: an answer that trickles in (a byte every half second) never timed out, so one
+  // attempt could outlast the whole 90 s function timeout.
+  test('an answer that trickles in is cut at the per-attempt timeout', async () => {
+    const http = await import('node:http');
+    const { ArcZonalShiftClient } = await import('../../lambda/zonal-shift/arc-client');
+    const timers: NodeJS.Timeout[] = [];
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(' ');
+      for (let i = 1; i <= 16; i++) {
+        timers.push(setTimeout(() => res.write(' '), i * 500));
+      }
+      timers.push(setTimeout(() => res.end('{}'), 8500));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const client = new ArcZonalShiftClient({
+        region: 'us-east-1',
+        endpoint: `http://127.0.0.1:${port}`,
+        credentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' }),
+        timeoutMs: 1000,
+      });
+      const began = Date.now();
+      await expect(client.cancelZonalShift('abc')).rejects.toMatchObject({ errorType: 'RequestTimeout' });
+      expect(Date.now() - began).toBeLessThan(2500);
+    } finally {
+      timers.forEach(clearTimeout);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 20_000);
+});
