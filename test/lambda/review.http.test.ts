@@ -1,6 +1,6 @@
 // Findings of a hostile review of the zonal-shift function, each reproduced over real HTTP
 // against the local ARC and CloudWatch fakes (127.0.0.1 only).
-import { LB_ARN, alarmArn, alarmEvent, ourComment, zoneNames } from './support/fixtures';
+import { LB_ARN, alarmArn, alarmEvent, ourComment, quoted, rawConfig, zoneNames } from './support/fixtures';
 import { World, WorldOptions } from './support/world';
 
 const A = 'us-east-1a';
@@ -131,4 +131,23 @@ describe('ARC per-attempt timeout', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   }, 20_000);
+});
+
+describe('every wired zone counts as "another zone"', () => {
+  // The function knows each wired zone's impaired alarm, but the "other zones" check read only
+  // the list given for the alarm. A wiring that forgot a zone there (and in its own composite
+  // rule) started a shift while that zone was impaired too: impact in two zones (invariant 1).
+  test('the impaired alarm of another wired zone of the same load balancer stops a start', async () => {
+    const config = rawConfig();
+    const bImpaired = config.names.indexOf(zoneNames('us-east-1b').impaired);
+    const aWiring = config.alarms.find((alarm) => config.names[alarm.alarm] === ISOLATED_A)!;
+    const config2 = { ...config, alarms: config.alarms.map((alarm) => (alarm === aWiring ? { ...alarm, others: alarm.others.filter((index) => index !== bImpaired) } : alarm)) };
+    await start({ impaired: [A], config: config2 });
+    const isolated = world.cloudwatch.compositeAlarms.find((alarm) => alarm.AlarmName === ISOLATED_A)!;
+    isolated.AlarmRule = `(${quoted(zoneNames(A).impaired)} AND (NOT ${quoted(zoneNames('us-east-1c').impaired)}))`;
+    world.cloudwatch.setState(zoneNames('us-east-1b').impaired, 'ALARM', new Date(world.nowMs));
+    const decision = await world.decide(alarmEvent(ISOLATED_A, 'ALARM'));
+    expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/us-east-1b-impaired/) });
+    expect(world.arc.writes()).toHaveLength(0);
+  });
 });
