@@ -7,7 +7,7 @@ import {
   MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import { AlarmStateValue } from './alarm-rule';
-import { CLOUDWATCH_RETRY, RetryPolicy } from './budget';
+import { CLOUDWATCH_RETRY, RetryPolicy, worstCallMs } from './budget';
 import { AlarmReader, AlarmState, DimensionSet } from './types';
 
 /** DescribeAlarms accepts at most this many names per call. */
@@ -86,12 +86,13 @@ export class CloudWatchAlarmReader implements AlarmReader {
           // A partial answer could hide an alarm of a second AZ: fail rather than decide on it.
           throw new Error(`DescribeAlarms returned more than ${MAX_PAGES_PER_BATCH} pages for ${batch.length} alarm names`);
         }
+        // The SDK's requestTimeout is an idle timeout; this is the deadline the budget counts on.
         const response = await this.client.send(new DescribeAlarmsCommand({
           AlarmNames: batch,
           AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
           MaxRecords: DESCRIBE_ALARMS_BATCH,
           NextToken: nextToken,
-        }));
+        }), { abortSignal: AbortSignal.timeout(worstCallMs(CLOUDWATCH_RETRY)) });
         out.push(...(response.MetricAlarms ?? []).map(metricAlarmState));
         out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmState));
         nextToken = response.NextToken;

@@ -151,3 +151,39 @@ describe('every wired zone counts as "another zone"', () => {
     expect(world.arc.writes()).toHaveLength(0);
   });
 });
+
+describe('CloudWatch call deadline', () => {
+  // The SDK's requestTimeout is the socket's idle timeout: an answer that trickles in never hits
+  // it, so one DescribeAlarms could outlast the decision budget and the function's timeout.
+  test('a DescribeAlarms answer that trickles in is cut at the budget of one call', async () => {
+    const http = await import('node:http');
+    const { CLOUDWATCH_RETRY, worstCallMs } = await import('../../lambda/zonal-shift/budget');
+    const { CloudWatchAlarmReader, cloudWatchClient } = await import('../../lambda/zonal-shift/cloudwatch-reader');
+    const timers: NodeJS.Timeout[] = [];
+    const server = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
+      res.write(' ');
+      for (let i = 1; i <= 40; i++) {
+        timers.push(setTimeout(() => res.write(' '), i * 500));
+      }
+      timers.push(setTimeout(() => res.end('{"MetricAlarms":[],"CompositeAlarms":[]}'), 20_500));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const reader = new CloudWatchAlarmReader(cloudWatchClient({
+        region: 'us-east-1',
+        endpoint: `http://127.0.0.1:${port}`,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      }));
+      const began = Date.now();
+      await expect(reader.describeAlarms(['x'])).rejects.toBeDefined();
+      expect(Date.now() - began).toBeLessThan(worstCallMs(CLOUDWATCH_RETRY) + 1500);
+    } finally {
+      timers.forEach(clearTimeout);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 40_000);
+});
