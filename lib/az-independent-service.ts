@@ -144,8 +144,16 @@ export class AzIndependentService extends Construct {
         endShiftOnRecovery: props.endShiftOnRecovery,
         dryRun: props.zonalShiftDryRun,
       });
+      // With its options, so the alarm is in the function's allow-list (without them the
+      // function refuses every event of the alarm). No probes yet: no recovery alarms, so the
+      // function never ends a shift by itself (a drained zone looks healthy on ALB metrics).
       for (const zone of this.alarms.zones) {
-        responder.respondTo(zone.isolatedImpactAlarm);
+        responder.respondTo(zone.isolatedImpactAlarm, {
+          availabilityZone: zone.availabilityZone,
+          impairedAlarm: zone.impairedAlarm,
+          otherImpairedAlarms: this.alarms.zones.filter((other) => other !== zone).map((other) => other.impairedAlarm),
+          dimensionAlarms: [zone.availabilityAlarm, zone.latencyAlarm],
+        });
       }
       this.responder = responder;
     }
