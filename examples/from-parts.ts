@@ -50,7 +50,13 @@ export class FromPartsStack extends Stack {
       availabilityZones: zones,
     });
     for (const zone of alarms.zones) {
-      responder.respondTo(zone.isolatedImpactAlarm);
+      // Without these options the alarm is not in the function's allow-list and is refused.
+      responder.respondTo(zone.isolatedImpactAlarm, {
+        availabilityZone: zone.availabilityZone,
+        impairedAlarm: zone.impairedAlarm,
+        otherImpairedAlarms: alarms.zones.filter((other) => other !== zone).map((other) => other.impairedAlarm),
+        dimensionAlarms: [zone.availabilityAlarm, zone.latencyAlarm],
+      });
     }
 
     new ZonalDeployment(this, 'Deployment', {
