@@ -433,6 +433,10 @@ export class ZonalShiftResponder extends Construct {
     if (options.otherImpairedAlarms.length === 0) {
       throw new Error(`respondTo(${alarm.node.path}): otherImpairedAlarms is empty; list the impaired alarms of the other zones, so no shift starts while two zones are impaired.`);
     }
+    const sameAlarm = (a: cloudwatch.IAlarm, b: cloudwatch.IAlarm) => a === b || alarmNameAtSynthesis(a) === alarmNameAtSynthesis(b);
+    if (options.otherImpairedAlarms.some((other) => sameAlarm(other, options.impairedAlarm) || sameAlarm(other, alarm))) {
+      throw new Error(`respondTo(${alarm.node.path}): otherImpairedAlarms includes the zone's own impairedAlarm (or the alarm itself); the zone would read as "another zone is impaired" whenever it is impaired, and the function would refuse every event. List only the other zones' impaired alarms.`);
+    }
     if (Token.isUnresolved(alarmNameAtSynthesis(alarm))) {
       throw new Error(`respondTo(${alarm.node.path}): the alarm's name is only known after deployment, and the function's configuration must name it while the alarm's actions name the function (a dependency cycle). Give the alarm an alarmName (compositeAlarmName for a composite alarm).`);
     }

@@ -195,3 +195,26 @@ describe('AzIndependentService options beyond the load balancer', () => {
     expect(service.fleet.minCapacityPerZone).toBe(5);
   });
 });
+
+describe('review: the service wires its zonal-shift function', () => {
+  // respondTo without options leaves the alarm out of the function's allow-list: the function
+  // refuses every event of the service's isolated-impact alarms and never shifts.
+  test("every isolated-impact alarm is in the function's allow-list with its zone and the other zones", () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const service = new AzIndependentService(stack, 'Service', { availabilityZones: ZONES });
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .map((resource) => resource.Properties.Environment?.Variables?.ZONAL_SHIFT_CONFIG)
+      .filter((value) => value !== undefined);
+    expect(variables).toHaveLength(1);
+    const value = stack.resolve(variables[0]);
+    const text = typeof value === 'string' ? value : (value['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+    const config = JSON.parse(text);
+    expect(config.alarms.map((alarm: { az: string }) => alarm.az)).toEqual(ZONES);
+    for (const alarm of config.alarms) {
+      expect(alarm.others).toHaveLength(ZONES.length - 1);
+      expect(alarm.dims.length).toBeGreaterThan(0);
+    }
+    Annotations.fromStack(stack).hasNoWarning('/Stack/Service/ZonalShift', Match.stringLikeRegexp('respondToWithoutOptions|was given no options'));
+    expect(service.responder).toBeDefined();
+  });
+});

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ReferenceServiceStack, buildReferenceApp } from '../examples/app';
+import { FROM_PARTS_VPC, ReferenceServiceStack, buildReferenceApp } from '../examples/app';
 
 describe('reference stack', () => {
   const app = buildReferenceApp(new App());
@@ -107,4 +107,15 @@ test('the from-parts stack synthesizes into the existing VPC', () => {
   template.resourceCountIs('AWS::EC2::VPC', 0);
   template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 3);
   template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 1);
+});
+
+test("review: the from-parts stack puts every isolated-impact alarm in the function's allow-list", () => {
+  const app = buildReferenceApp(new App({ context: { [FROM_PARTS_VPC]: 'example' } }));
+  const stack = app.node.findChild('CdkAziFromParts') as Stack;
+  const [value] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+    .map((resource) => resource.Properties.Environment?.Variables?.ZONAL_SHIFT_CONFIG)
+    .filter((candidate) => candidate !== undefined);
+  const resolved = stack.resolve(value);
+  const text = typeof resolved === 'string' ? resolved : (resolved['Fn::Join'][1] as unknown[]).map((part) => (typeof part === 'string' ? part : '<token>')).join('');
+  expect(JSON.parse(text).alarms).toHaveLength(3);
 });

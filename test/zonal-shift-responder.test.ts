@@ -475,3 +475,15 @@ describe('validation', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Responder', Match.stringLikeRegexp('shiftExpiresIn is 30m'));
   });
 });
+
+describe('review: wiring mistakes that silently disable the function', () => {
+  // A copy of the README loop without the filter passes every zone's impaired alarm as
+  // otherImpairedAlarms. The zone then reads as "another zone is impaired" whenever it is
+  // impaired itself: every event is refused, and nobody learns it until the first incident.
+  test("the zone's own impaired alarm among otherImpairedAlarms fails synthesis", () => {
+    const { stack, responder } = newResponder();
+    const zones = ZONES.map((zone) => zoneAlarms(stack, zone));
+    const everyImpaired = zones.map((zone) => zone.impaired);
+    expect(() => responder.respondTo(zones[0].isolated, zones[0].options(everyImpaired))).toThrow(/otherImpairedAlarms includes the zone's own impairedAlarm/);
+  });
+});

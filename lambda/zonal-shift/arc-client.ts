@@ -83,7 +83,13 @@ export class ArcZonalShiftClient implements ShiftApi {
   }
 
   async getManagedResource(resourceIdentifier: string): Promise<ManagedResource> {
-    const out = (await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, {})) as Record<string, unknown>;
+    const out = await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, {}, undefined, true);
+    // An answer that is not ARC's, or about another resource, must never read as "no shifts":
+    // the decision would override an autoshift or FIS experiment it cannot see.
+    const malformedList = (value: unknown) => value !== undefined && !Array.isArray(value);
+    if (!isRecord(out) || malformedList(out.zonalShifts) || malformedList(out.autoshifts) || (out.arn !== undefined && out.arn !== resourceIdentifier)) {
+      throw new ArcError({ status: 0, errorType: 'InvalidResponse', message: `GetManagedResource answered something that is not the managed resource ${resourceIdentifier}` });
+    }
     return parseManagedResource(out);
   }
 
@@ -99,7 +105,7 @@ export class ArcZonalShiftClient implements ShiftApi {
     return (await this.call('DELETE', `/zonalshifts/${rfc3986(zonalShiftId)}`, {})) as ZonalShift;
   }
 
-  private async call(method: string, path: string, query: Record<string, string>, body?: unknown): Promise<unknown> {
+  private async call(method: string, path: string, query: Record<string, string>, body?: unknown, strict = false): Promise<unknown> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const basePath = this.url.pathname.replace(/\/+$/, '');
     const headers: Record<string, string> = { host: this.url.host, accept: 'application/json' };
@@ -124,14 +130,28 @@ export class ArcZonalShiftClient implements ShiftApi {
     const response = await this.send(method, basePath + path + (search ? `?${search}` : ''), signed.headers, payload);
     const parsed = parseJsonBody(response.body);
     if (response.status >= 200 && response.status < 300) {
-      return parsed ?? {};
+      return strict ? parsed : parsed ?? {};
     }
     throw toArcError(response, parsed);
   }
 
   private send(method: string, pathAndQuery: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
     const transport = this.url.protocol === 'http:' ? http : https;
-    return new Promise<RawResponse>((resolve, reject) => {
+    return new Promise<RawResponse>((resolveOnce, rejectOnce) => {
+      // The per-attempt budget is a deadline for the whole exchange, not the socket's idle
+      // timeout (an answer that trickles in would never hit that).
+      const deadline = setTimeout(() => {
+        reject(new ArcError({ status: 0, errorType: 'RequestTimeout', message: `no complete response from ${this.url.host} within ${this.timeoutMs} ms` }));
+        request.destroy();
+      }, this.timeoutMs);
+      const resolve = (value: RawResponse) => {
+        clearTimeout(deadline);
+        resolveOnce(value);
+      };
+      const reject = (err: unknown) => {
+        clearTimeout(deadline);
+        rejectOnce(err);
+      };
       const request = transport.request(
         {
           method,

@@ -17,11 +17,12 @@ export interface RetryPolicy {
 export const ARC_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000, timeoutMs: 3000 };
 
 /**
- * CloudWatch calls go through the SDK's standard retry: `attempts` attempts of at most
- * `timeoutMs`, with backoff capped by the SDK's throttling base (500 ms, doubling). The figures
- * here are what the handler configures the client with.
+ * CloudWatch calls: `attempts` attempts of at most `timeoutMs`, with full-jitter backoff from
+ * `baseDelayMs`, doubling, capped at `maxDelayMs`. The handler's client uses exactly this policy
+ * (`BudgetRetryStrategy`), not the SDK's standard strategy, whose throttling base and Retry-After
+ * allowance would exceed it.
  */
-export const CLOUDWATCH_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 20_000, timeoutMs: 3000 };
+export const CLOUDWATCH_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 1000, timeoutMs: 3000 };
 
 /** Read, decide, write: when a write loses a race (409), the whole round runs once more. */
 export const MAX_ROUNDS = 2;

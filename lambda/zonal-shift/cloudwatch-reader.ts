@@ -1,11 +1,13 @@
 import {
   CloudWatchClient,
+  CloudWatchClientConfig,
   CompositeAlarm,
   DescribeAlarmsCommand,
   Dimension,
   MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import { AlarmStateValue } from './alarm-rule';
+import { CLOUDWATCH_RETRY, RetryPolicy, worstCallMs } from './budget';
 import { AlarmReader, AlarmState, DimensionSet } from './types';
 
 /** DescribeAlarms accepts at most this many names per call. */
@@ -84,12 +86,13 @@ export class CloudWatchAlarmReader implements AlarmReader {
           // A partial answer could hide an alarm of a second AZ: fail rather than decide on it.
           throw new Error(`DescribeAlarms returned more than ${MAX_PAGES_PER_BATCH} pages for ${batch.length} alarm names`);
         }
+        // The SDK's requestTimeout is an idle timeout; this is the deadline the budget counts on.
         const response = await this.client.send(new DescribeAlarmsCommand({
           AlarmNames: batch,
           AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
           MaxRecords: DESCRIBE_ALARMS_BATCH,
           NextToken: nextToken,
-        }));
+        }), { abortSignal: AbortSignal.timeout(worstCallMs(CLOUDWATCH_RETRY)) });
         out.push(...(response.MetricAlarms ?? []).map(metricAlarmState));
         out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmState));
         nextToken = response.NextToken;
@@ -97,4 +100,67 @@ export class CloudWatchAlarmReader implements AlarmReader {
     }
     return out;
   }
+}
+
+/** Options of {@link cloudWatchClient}. */
+export interface CloudWatchClientOptions {
+  readonly region: string;
+  readonly credentials: CloudWatchClientConfig['credentials'];
+  /** Endpoint override (tests); the SDK also honours `AWS_ENDPOINT_URL_CLOUDWATCH`. */
+  readonly endpoint?: string;
+}
+
+/** A retry token: the retries so far. The backoff is slept in `refreshRetryTokenForRetry`. */
+class RetryCount {
+  constructor(private readonly count: number) {}
+  getRetryCount(): number {
+    return this.count;
+  }
+  getRetryDelay(): number {
+    return 0;
+  }
+}
+
+/**
+ * The SDK's retry contract with the backoff of a {@link RetryPolicy} and nothing else: full
+ * jitter, `baseDelayMs * 2^retry` capped at `maxDelayMs`, `attempts` in all. The SDK's standard
+ * strategy backs off from a larger throttling base and lengthens each backoff by up to 5 s when an
+ * answer carries Retry-After, which the time budget checked against the function's timeout
+ * cannot bound; a Retry-After is ignored here (Lambda's own retry takes over after the attempts).
+ */
+export class BudgetRetryStrategy {
+  readonly mode = 'standard';
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly random: () => number = Math.random,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {}
+
+  async acquireInitialRetryToken(_scope: string): Promise<RetryCount> {
+    return new RetryCount(0);
+  }
+
+  async refreshRetryTokenForRetry(token: { getRetryCount(): number }, info: { errorType: string }): Promise<RetryCount> {
+    const retries = token.getRetryCount();
+    if (retries + 1 >= this.policy.attempts || (info.errorType !== 'THROTTLING' && info.errorType !== 'TRANSIENT')) {
+      throw new Error('No retry token available');
+    }
+    await this.sleep(Math.floor(this.random() * Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** retries)));
+    return new RetryCount(retries + 1);
+  }
+
+  recordSuccess(_token: unknown): void {}
+}
+
+/** The CloudWatch client of the handler, with the retry budget of {@link CLOUDWATCH_RETRY}. */
+export function cloudWatchClient(options: CloudWatchClientOptions): CloudWatchClient {
+  return new CloudWatchClient({
+    region: options.region,
+    credentials: options.credentials,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    maxAttempts: CLOUDWATCH_RETRY.attempts,
+    retryStrategy: new BudgetRetryStrategy(CLOUDWATCH_RETRY),
+    requestHandler: { requestTimeout: CLOUDWATCH_RETRY.timeoutMs, connectionTimeout: 1000 },
+  });
 }

@@ -179,7 +179,10 @@ export function groupByZone(wired: WiredAlarm[], zoneIds: Record<string, string>
     const first = members[0];
     const all = (pick: (alarm: WiredAlarm) => string[]) => unique(members.flatMap(pick));
     const impairedAlarms = all((alarm) => alarm.impairedAlarms);
-    const otherImpairedAlarms = all((alarm) => alarm.otherImpairedAlarms);
+    // Every other wired zone of the same load balancer is "another zone", whatever the list given
+    // for this alarm says: a zone left out there must not let a shift start while it is impaired.
+    const otherZones = wired.filter((alarm) => alarm.loadBalancerArn === first.loadBalancerArn && alarm.availabilityZone !== first.availabilityZone);
+    const otherImpairedAlarms = unique([...members.flatMap((alarm) => alarm.otherImpairedAlarms), ...otherZones.flatMap((alarm) => alarm.impairedAlarms)]);
     const dimensionAlarms = all((alarm) => alarm.dimensionAlarms);
     const recoveryAlarms = all((alarm) => alarm.recoveryAlarms);
     return {

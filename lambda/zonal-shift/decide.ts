@@ -22,7 +22,7 @@ export interface HandleOptions {
 /** Which zones an invocation decides for, or why none. */
 type Targets = { readonly groups: ZoneGroup[]; readonly context: Partial<Decision> } | { readonly refusal: Decision };
 
-const ARN_PARTS = /^arn:[^:]+:[^:]+:([^:]*):([^:]*):/;
+const ARN_PARTS = /^arn:([^:]+):[^:]+:([^:]*):([^:]*):/;
 
 /** Step 2: the allow-list. Only alarms the construct wired to the function name a zone. */
 export function lookUp(trigger: Trigger, config: HandlerConfig): Targets {
@@ -37,9 +37,9 @@ export function lookUp(trigger: Trigger, config: HandlerConfig): Targets {
   if (!group) {
     return { refusal: { ...context, decision: 'refused', reason: 'the alarm is not one of the isolated-impact alarms wired to this function' } };
   }
-  const [, region, account] = ARN_PARTS.exec(group.loadBalancerArn) ?? [];
-  if (trigger.region !== region || trigger.account !== account) {
-    return { refusal: { ...context, decision: 'refused', reason: `the alarm is in ${trigger.account}/${trigger.region}, the load balancer in ${account}/${region}` } };
+  const [, partition, region, account] = ARN_PARTS.exec(group.loadBalancerArn) ?? [];
+  if (trigger.partition !== partition || trigger.region !== region || trigger.account !== account) {
+    return { refusal: { ...context, decision: 'refused', reason: `the alarm is in ${trigger.partition}/${trigger.account}/${trigger.region}, the load balancer in ${partition}/${account}/${region}` } };
   }
   return { groups: [group], context };
 }

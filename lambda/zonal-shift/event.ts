@@ -5,7 +5,7 @@ export const RECONCILE_EVENT = { source: 'cdk-azi.zonal-shift', action: 'reconci
 
 /** What invoked the function, after parsing the event once. */
 export type Trigger =
-  | { readonly kind: 'alarm'; readonly alarmName: string; readonly alarmArn: string; readonly region: string; readonly account: string; readonly state: AlarmStateValue }
+  | { readonly kind: 'alarm'; readonly alarmName: string; readonly alarmArn: string; readonly partition: string; readonly region: string; readonly account: string; readonly state: AlarmStateValue }
   | { readonly kind: 'reconcile' }
   | { readonly kind: 'malformed'; readonly reason: string };
 
@@ -38,7 +38,7 @@ export function parseEvent(event: unknown): Trigger {
   if (!arn) {
     return malformed('alarmArn is not a CloudWatch alarm ARN');
   }
-  const [, , region, account, arnName] = arn;
+  const [, partition, region, account, arnName] = arn;
   if (event.region !== region || event.accountId !== account) {
     return malformed('event region or accountId does not match alarmArn');
   }
@@ -50,5 +50,5 @@ export function parseEvent(event: unknown): Trigger {
   if (state !== 'ALARM' && state !== 'OK' && state !== 'INSUFFICIENT_DATA') {
     return malformed('alarmData.state.value is not an alarm state');
   }
-  return { kind: 'alarm', alarmName: arnName, alarmArn: event.alarmArn, region, account, state };
+  return { kind: 'alarm', alarmName: arnName, alarmArn: event.alarmArn, partition, region, account, state };
 }

@@ -1,8 +1,7 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ArcZonalShiftClient, arcEndpoint } from './arc-client';
-import { ARC_RETRY, CLOUDWATCH_RETRY } from './budget';
-import { CloudWatchAlarmReader } from './cloudwatch-reader';
+import { ARC_RETRY } from './budget';
+import { CloudWatchAlarmReader, cloudWatchClient } from './cloudwatch-reader';
 import { CONFIG_VARIABLE, DEFAULT_METRICS_NAMESPACE, parseConfig } from './config';
 import { handleEvent, refuseForConfiguration } from './decide';
 import { Decision, HandlerConfig, HandlerDeps, Runtime } from './types';
@@ -31,12 +30,7 @@ function load(): { config: HandlerConfig; deps: HandlerDeps } | { error: string 
       const config = parseConfig(process.env);
       const region = process.env.AWS_REGION ?? 'us-east-1';
       const credentials = defaultProvider();
-      const cloudwatch = new CloudWatchClient({
-        region,
-        credentials,
-        maxAttempts: CLOUDWATCH_RETRY.attempts,
-        requestHandler: { requestTimeout: CLOUDWATCH_RETRY.timeoutMs, connectionTimeout: 1000 },
-      });
+      const cloudwatch = cloudWatchClient({ region, credentials });
       loaded = {
         config,
         deps: {

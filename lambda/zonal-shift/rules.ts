@@ -147,10 +147,13 @@ function assess(view: ZoneView, alarms: Map<string, AlarmState>): Assessment {
     return { kind: 'not-isolated', reason: why };
   }
   const notOk = [...group.wired.map((wired) => wired.name), ...group.impairedAlarms].filter((name) => alarms.get(name)!.state !== 'OK');
-  if (notOk.length === 0) {
+  // A composite lags its children (or combines them M of N): a dimension-carrying alarm of the
+  // zone in ALARM on the states just read means the zone still fails, whatever the composites say.
+  const failing = inState(alarms, group.dimensionAlarms, 'ALARM');
+  if (notOk.length === 0 && failing.length === 0) {
     return { kind: 'clear' };
   }
-  return { kind: 'unsettled', reason: `not every alarm of the zone is OK: ${notOk.slice(0, 5).map((name) => `${name} ${alarms.get(name)!.state}`).join(', ')}` };
+  return { kind: 'unsettled', reason: `not every alarm of the zone is OK: ${[...notOk, ...failing].slice(0, 5).map((name) => `${name} ${alarms.get(name)!.state}`).join(', ')}` };
 }
 
 function recovery(view: ZoneView, alarms: Map<string, AlarmState>): Recovery {

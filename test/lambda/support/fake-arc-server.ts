@@ -50,6 +50,8 @@ export interface ArcFault {
   readonly reason?: string;
   /** Only this operation; any when absent. */
   readonly operation?: ArcOperation;
+  /** Answer with this body as it is (e.g. a proxy's HTML page) instead of an error object. */
+  readonly rawBody?: string;
 }
 
 /** Options of the fake ARC service. */
@@ -179,6 +181,11 @@ export class FakeArcServer {
   }
 
   private reply(res: http.ServerResponse, status: number, body: unknown): void {
+    if (body instanceof RawBody) {
+      res.writeHead(status, { 'content-type': 'text/html' });
+      res.end(body.text);
+      return;
+    }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (status >= 400 && typeof (body as { __type?: unknown }).__type === 'string') {
       headers['x-amzn-errortype'] = (body as { __type: string }).__type;
@@ -227,6 +234,9 @@ export class FakeArcServer {
     const faultIndex = this.faults.findIndex((fault) => !fault.operation || fault.operation === operation);
     if (faultIndex >= 0) {
       const [fault] = this.faults.splice(faultIndex, 1);
+      if (fault.rawBody !== undefined) {
+        return [fault.status, new RawBody(fault.rawBody)];
+      }
       return [fault.status, { __type: fault.type, message: `injected ${fault.type}`, reason: fault.reason }];
     }
     this.expire();
@@ -406,6 +416,11 @@ export class FakeArcServer {
       }
     }
   }
+}
+
+/** A body sent as it is, not as JSON. */
+class RawBody {
+  constructor(readonly text: string) {}
 }
 
 function isCustomerShift(shift: StoredShift): boolean {

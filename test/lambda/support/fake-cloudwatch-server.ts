@@ -16,6 +16,8 @@ export interface CloudWatchFault {
   readonly status: number;
   /** Query-compatible error code, e.g. `Throttling`, `AccessDenied`, `InternalServiceError`. */
   readonly code: string;
+  /** Extra response headers, e.g. `retry-after`. */
+  readonly headers?: Record<string, string>;
 }
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -103,7 +105,7 @@ export class FakeCloudWatchServer {
     this.onRequest?.(target);
     const fault = this.faults.shift();
     if (fault) {
-      return this.error(res, fault.status, fault.code, `injected ${fault.code}`);
+      return this.error(res, fault.status, fault.code, `injected ${fault.code}`, fault.headers);
     }
     const names = Array.isArray(body.AlarmNames) ? (body.AlarmNames as string[]) : undefined;
     if (names && names.length > 100) {
@@ -129,10 +131,11 @@ export class FakeCloudWatchServer {
     res.end(JSON.stringify(out));
   }
 
-  private error(res: http.ServerResponse, status: number, code: string, message: string): void {
+  private error(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
     res.writeHead(status, {
       'content-type': 'application/x-amz-json-1.0',
       'x-amzn-query-error': `${code};${status >= 500 ? 'Receiver' : 'Sender'}`,
+      ...headers,
     });
     res.end(JSON.stringify({ __type: `com.amazonaws.cloudwatch#${code}`, message }));
   }
