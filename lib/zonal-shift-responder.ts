@@ -95,7 +95,8 @@ export interface ZonalShiftResponderProps {
 
   /**
    * How long every recovery alarm of a zone must have been OK, continuously, before the function
-   * ends its shift away from that zone. Judged from each alarm's last state transition.
+   * ends its shift away from that zone. Judged from each alarm's last state transition. At least
+   * one minute.
    *
    * @default Duration.minutes(5)
    */
@@ -242,6 +243,9 @@ export class ZonalShiftResponder extends Construct {
     this.availabilityZones = zones;
     this.ownerId = this.node.addr.slice(2, 12);
     const recoverySeconds = wholeSeconds(props.recoveryWindow ?? Duration.minutes(5), 'recoveryWindow');
+    if (recoverySeconds < 60) {
+      throw new Error(`recoveryWindow is ${recoverySeconds} s; a window under a minute lets a probe that flaps OK for one evaluation end a shift. Use at least Duration.minutes(1) (default 5).`);
+    }
     const reconcileInterval = props.reconcileInterval ?? Duration.minutes(1);
     const reconcileSeconds = wholeSeconds(reconcileInterval, 'reconcileInterval');
     if (reconcileSeconds < 60 || reconcileSeconds % 60 !== 0) {

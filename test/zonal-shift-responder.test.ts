@@ -258,6 +258,14 @@ describe('reconcile schedule', () => {
   test.each([Duration.seconds(30), Duration.seconds(90)])('refuses a reconcile interval of %s', (reconcileInterval) => {
     expect(() => newResponder({ reconcileInterval })).toThrow(/reconcileInterval must be whole minutes/);
   });
+
+  test.each([Duration.seconds(0), Duration.seconds(59)])('refuses a recovery window of %s: a flapping probe could end a shift', (recoveryWindow) => {
+    expect(() => newResponder({ recoveryWindow })).toThrow(/recoveryWindow is \d+ s; a window under a minute/);
+  });
+
+  test('accepts a recovery window of one minute', () => {
+    expect(() => newResponder({ recoveryWindow: Duration.minutes(1) })).not.toThrow();
+  });
 });
 
 describe('failure handling', () => {

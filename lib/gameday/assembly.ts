@@ -584,6 +584,10 @@ export function readStack(appDir: string, stackName: string): GamedayStack {
   for (const alarm of alarms) {
     [...alarm.actions.ALARM, ...alarm.actions.OK, ...alarm.actions.INSUFFICIENT_DATA].forEach((id) => functionIds.add(id));
   }
+  // Schedules run only functions that alarms also invoke (the zonal-shift function's reconcile).
+  // Other scheduled functions, such as the probes, are what the traffic model stands in for:
+  // running them would send real requests and wait in real time.
+  const alarmTargets = new Set(functionIds);
   const schedules: ScheduleDef[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Events::Rule' || !resource.Properties?.ScheduleExpression) {
@@ -597,7 +601,7 @@ export function readStack(appDir: string, stackName: string): GamedayStack {
     const targets: Array<{ functionLogicalId: string; input?: unknown }> = [];
     for (const target of (resource.Properties.Targets as Array<Record<string, unknown>> | undefined) ?? []) {
       const fn = lambdaTargetOf(resolver, resources, target.Arn);
-      if (!fn) {
+      if (!fn || !alarmTargets.has(fn)) {
         continue;
       }
       let input: unknown;

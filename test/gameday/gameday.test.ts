@@ -44,7 +44,9 @@ describe('reading the reference assembly', () => {
     expect(isolated.actions.OK).toEqual([stack.functions[0].logicalId]);
     const availability = stack.alarms.find((a) => a.name === 'cdk-azi-reference-us-east-1a-availability')!;
     expect(availability.type === 'metric' && availability.queries.map((q) => q.kind)).toEqual(['expr', 'stat', 'stat', 'stat']);
-    expect(stack.alarms.filter((a) => a.type === 'metric')).toHaveLength(9);
+    // Per AZ: availability, latency, outlier, probe availability, probe latency; the responder's
+    // 3 alarms and the probes' health alarm.
+    expect(stack.alarms.filter((a) => a.type === 'metric')).toHaveLength(19);
     expect(stack.alarms.filter((a) => a.type === 'composite')).toHaveLength(7);
   });
 
@@ -54,8 +56,9 @@ describe('reading the reference assembly', () => {
     const [fn] = stack.functions;
     expect(fn.runtime).toBe('nodejs24.x');
     expect(existsSync(join(fn.codePath, 'index.js'))).toBe(true);
-    expect(JSON.parse(fn.environment.MANAGED_LOAD_BALANCER_ARNS)).toEqual([stack.loadBalancer.arn]);
-    expect(JSON.parse(fn.environment.AZ_ID_MAP)).toEqual(stack.azIds);
+    const config = JSON.parse(fn.environment.ZONAL_SHIFT_CONFIG);
+    expect(config.loadBalancers).toEqual([stack.loadBalancer.arn]);
+    expect(config.zoneIds).toEqual(stack.azIds);
   });
 
   test('reads the CodeDeploy zonal configuration and its alarms', () => {
@@ -69,7 +72,7 @@ describe('reading the reference assembly', () => {
     const empty = mkdtempSync(join(tmpdir(), 'cdk-azi-gameday-'));
     temporary.push(empty);
     expect(() => readStack(empty, STACK)).toThrow(/no manifest.json/);
-    expect(() => readStack(app, 'Nope')).toThrow(new GamedayInputError(`--stack Nope: no such stack in ${app}; it has CdkAziFromParts, CdkAziReference`));
+    expect(() => readStack(app, 'Nope')).toThrow(new GamedayInputError(`--stack Nope: no such stack in ${app}; it has CdkAziReference`));
   });
 
   test('a stack without per-AZ alarms is an input error', () => {
@@ -91,13 +94,19 @@ describe('built-in scenarios against the reference stack', () => {
 
   const first = (result: GamedayResult, kind: string, pattern: RegExp = /./) => result.timeline.find((e) => e.kind === kind && pattern.test(e.text));
 
-  test('az-failure: detected, and the function shifts away from the failed AZ within minutes', () => {
+  test('az-failure: the probes see it within a minute, the function shifts once, and ends the shift once, after recovery', () => {
     const result = results.get('az-failure')!;
-    expect(result.verdict.timeToDetect).toBeLessThanOrEqual(6 * 60);
+    const onset = first(result, 'onset')!;
+    expect(result.verdict.timeToDetect).toBeLessThanOrEqual(60);
+    expect(first(result, 'alarm', /us-east-1a-isolated-impact OK -> ALARM/)!.t - onset.t).toBeLessThanOrEqual(60);
     const shift = first(result, 'shift-started')!;
     expect(shift.az).toBe('us-east-1a');
-    expect(shift.t - first(result, 'onset')!.t).toBeLessThanOrEqual(6 * 60);
+    expect(shift.t - onset.t).toBeLessThanOrEqual(60);
     expect(result.verdict.mitigatedBy).toBe('zonal shift');
+    expect(result.verdict.shiftsStarted).toBe(1);
+    const ended = result.timeline.filter((e) => e.kind === 'shift-ended');
+    expect(ended).toHaveLength(1);
+    expect(ended[0].t).toBeGreaterThanOrEqual(first(result, 'recovery')!.t + 300);
   });
 
   test('bad-deployment: the first AZ goes bad at 10:38, its alarms stop and roll back the deployment, and a shift mitigates first', () => {
@@ -132,12 +141,18 @@ describe('built-in scenarios against the reference stack', () => {
     expect(result.verdict.errorMinutes).toBeGreaterThan(0);
   });
 
-  test('probe-failure: customers see nothing, and without probe alarms nothing fires', () => {
+  test("probe-failure: the AZ's probes alone shift it away at no cost to customers, and the shift ends once after they recover", () => {
     const result = results.get('probe-failure')!;
-    expect(result.probeMetrics).toBe(0);
+    expect(result.probeMetrics).toBe(6);
+    expect(first(result, 'alarm', /us-east-1a-probe-availability OK -> ALARM/)).toBeDefined();
     expect(result.verdict.failedRequests).toBe(0);
-    expect(result.verdict.shiftsStarted).toBe(0);
-    expect(first(result, 'alarm')).toBeUndefined();
+    expect(result.verdict.shiftsStarted).toBe(1);
+    const ended = result.timeline.filter((e) => e.kind === 'shift-ended');
+    const recovered = first(result, 'recovery')!;
+    expect(ended).toHaveLength(1);
+    // Not before the probes have been OK for the 5-minute recovery window.
+    expect(ended[0].t).toBeGreaterThanOrEqual(recovered.t + 300);
+    expect(result.verdict.wrongActions).toEqual([]);
   });
 
   test.each(BUILT_IN_SCENARIOS)('%s: the verdict lists exactly the shifts that ended while their AZ was impaired, and flapping', (name) => {
