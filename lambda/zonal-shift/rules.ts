@@ -156,7 +156,7 @@ function assess(view: ZoneView, alarms: Map<string, AlarmState>): Assessment {
   return { kind: 'unsettled', reason: `not every alarm of the zone is OK: ${[...notOk, ...failing].slice(0, 5).map((name) => `${name} ${alarms.get(name)!.state}`).join(', ')}` };
 }
 
-function recovery(view: ZoneView, alarms: Map<string, AlarmState>): Recovery {
+function recovery(view: ZoneView, alarms: Map<string, AlarmState>, shiftStartMs: number | undefined): Recovery {
   const names = view.group.recoveryAlarms;
   if (names.length === 0) {
     return { kind: 'no-recovery-alarms' };
@@ -174,6 +174,15 @@ function recovery(view: ZoneView, alarms: Map<string, AlarmState>): Recovery {
     if (okFor < windowMs) {
       return { kind: 'recovering', reason: `recovery alarm ${name} has been OK for ${Math.max(0, Math.floor(okFor / 1000))} s of the ${windowMs / 1000} s recovery window` };
     }
+  }
+  // Recovery needs a signal that saw the zone fail: a recovery alarm that came back to OK after
+  // the shift started. Recovery alarms that were OK all along (an impairment only the
+  // load-balancer metrics showed, which a drained zone no longer produces) prove nothing.
+  if (shiftStartMs === undefined) {
+    return { kind: 'recovering', reason: 'our shift has no start time, so no recovery alarm can be shown to have recovered since; the shift ends by expiry or by a person' };
+  }
+  if (!names.some((name) => alarms.get(name)!.stateSince! > shiftStartMs)) {
+    return { kind: 'recovering', reason: 'no recovery alarm has come back to OK since the shift started: they never saw this impairment (a drained zone looks healthy on load-balancer metrics), so the shift ends by expiry or by a person' };
   }
   return { kind: 'recovered' };
 }
@@ -247,7 +256,7 @@ function endShift(view: ZoneView, alarms: Map<string, AlarmState>): Plan {
   if (!view.config.endShiftOnRecovery) {
     return { action: 'none', zonalShiftId: ours.zonalShiftId, reason: 'the zone is clear; ending shifts on recovery is off, so the shift ends by expiry or by a person' };
   }
-  const state = recovery(view, alarms);
+  const state = recovery(view, alarms, ours.startTime === undefined ? undefined : ours.startTime * 1000);
   switch (state.kind) {
     case 'no-recovery-alarms':
       return { action: 'none', zonalShiftId: ours.zonalShiftId, reason: 'the zone looks clear, but no recovery alarm measures it while shifted (a drained zone looks healthy): the shift ends by expiry or by a person' };

@@ -16,9 +16,10 @@ async function start(options: WorldOptions = {}): Promise<World> {
 
 afterEach(() => world?.close());
 
-/** Our shift away from us-east-1a, as if started earlier. */
+/** Our shift, started two hours ago: before the recovery alarms last changed state (an hour ago in the world). */
 function seedOurs(expiresInSeconds = 1800) {
-  return world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), expiryTime: Math.floor(world.nowMs / 1000) + expiresInSeconds });
+  const now = Math.floor(world.nowMs / 1000);
+  return world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), startTime: now - 7200, expiryTime: now + expiresInSeconds });
 }
 
 describe('1. autoshifts are visible (GetManagedResource, never ListZonalShifts)', () => {
@@ -303,6 +304,24 @@ describe('recovery a drain cannot fake', () => {
     world.advance(1000);
     const [zoneA] = await world.invoke(RECONCILE);
     expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+  });
+
+  test('probes that never saw the impairment cannot end the shift: a drained zone is not a recovered zone', async () => {
+    // The zone failed on load-balancer metrics only (a gray failure below the probes' threshold):
+    // the probes were OK before the shift started and still are, the load-balancer alarms went
+    // quiet when the traffic left. Nothing that still measures the zone has recovered.
+    await start();
+    const now = Math.floor(world.nowMs / 1000);
+    const ours = world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), startTime: now - 600, expiryTime: now + 3600 });
+    world.advance(30 * 60_000);
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({
+      decision: 'nothing-to-do',
+      zonalShiftId: ours.zonalShiftId,
+      reason: expect.stringMatching(/no recovery alarm has come back to OK since the shift started/),
+    });
+    const [zoneA] = await world.invoke(RECONCILE);
+    expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'nothing-to-do' });
+    expect(world.arc.writes()).toHaveLength(0);
   });
 
   test('the window counts from the last transition, not the last update', async () => {

@@ -129,7 +129,7 @@ function apply(world: World, s: Step): void {
       return;
     case 'person':
       if (!arc.activeShifts().some((shift) => (shift.shiftType ?? 'ZONAL_SHIFT') === 'ZONAL_SHIFT')) {
-        arc.seed({ resourceIdentifier: LB_ARN, awayFrom: AZ_ID_MAP[s.az], comment: s.comment, expiryTime: Math.floor(world.nowMs / 1000) + 7200 });
+        arc.seed({ resourceIdentifier: LB_ARN, awayFrom: AZ_ID_MAP[s.az], comment: s.comment, startTime: Math.floor(world.nowMs / 1000) - 7200, expiryTime: Math.floor(world.nowMs / 1000) + 7200 });
       }
       return;
     case 'person-ends':
@@ -214,7 +214,7 @@ test('the five invariants hold for random sequences of events, states, shifts an
       const awayFrom = AZ_ID_MAP[setup.shiftAz];
       switch (setup.shift) {
         case 'ours':
-          world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom, comment: ourComment(setup.shiftAz), expiryTime });
+          world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom, comment: ourComment(setup.shiftAz), startTime: Math.floor(world.nowMs / 1000) - 7200, expiryTime });
           break;
         case 'person':
           world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom, comment: 'cdk-azi: alarm us-east-1a-isolated', expiryTime });

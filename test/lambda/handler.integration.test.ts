@@ -188,7 +188,8 @@ describe('the real handler over HTTP', () => {
   });
 
   test('recovery cancels our shift with a DELETE', async () => {
-    const ours = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', comment: ourComment('us-east-1a') });
+    // The shift started two hours ago; the probes came back to OK an hour ago.
+    const ours = arc.seed({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', comment: ourComment('us-east-1a'), startTime: Math.floor(Date.now() / 1000) - 7200 });
     setTree([]);
     const [decision] = await loadHandler()(alarmEvent('us-east-1a-isolated', 'OK'));
     expect(decision).toMatchObject({ decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
