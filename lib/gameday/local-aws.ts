@@ -287,15 +287,26 @@ export class LocalAws {
     this.arcOk(res, op, 201, this.shape(shift), `away from ${awayFrom} for ${expiresIn}`);
   }
 
-  private updateShift(res: http.ServerResponse, id: string, body: Record<string, unknown>): void {
-    const op = 'UpdateZonalShift';
+  /** The active shift with this id, or undefined after answering the error ARC would give. */
+  private activeShift(res: http.ServerResponse, op: string, id: string): ZonalShiftRecord | undefined {
     this.expire();
     const shift = this.shifts.find((s) => s.zonalShiftId === id);
     if (!shift) {
-      return this.arcError(res, op, 404, 'ResourceNotFoundException', `no zonal shift ${id}`);
+      this.arcError(res, op, 404, 'ResourceNotFoundException', `no zonal shift ${id}`);
+      return undefined;
     }
     if (shift.status !== 'ACTIVE') {
-      return this.arcError(res, op, 400, 'ValidationException', `zonal shift ${id} is ${shift.status}`, 'InvalidStatus');
+      this.arcError(res, op, 400, 'ValidationException', `zonal shift ${id} is ${shift.status}`, 'InvalidStatus');
+      return undefined;
+    }
+    return shift;
+  }
+
+  private updateShift(res: http.ServerResponse, id: string, body: Record<string, unknown>): void {
+    const op = 'UpdateZonalShift';
+    const shift = this.activeShift(res, op, id);
+    if (!shift) {
+      return;
     }
     if (body.expiresIn !== undefined) {
       const seconds = expiresInSeconds(body.expiresIn);
@@ -312,13 +323,9 @@ export class LocalAws {
 
   private cancelShift(res: http.ServerResponse, id: string): void {
     const op = 'CancelZonalShift';
-    this.expire();
-    const shift = this.shifts.find((s) => s.zonalShiftId === id);
+    const shift = this.activeShift(res, op, id);
     if (!shift) {
-      return this.arcError(res, op, 404, 'ResourceNotFoundException', `no zonal shift ${id}`);
-    }
-    if (shift.status !== 'ACTIVE') {
-      return this.arcError(res, op, 400, 'ValidationException', `zonal shift ${id} is ${shift.status}`, 'InvalidStatus');
+      return;
     }
     shift.status = 'CANCELED';
     shift.endTime = this.clock();
