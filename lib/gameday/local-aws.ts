@@ -296,7 +296,8 @@ export class LocalAws {
       return undefined;
     }
     if (shift.status !== 'ACTIVE') {
-      this.arcError(res, op, 400, 'ValidationException', `zonal shift ${id} is ${shift.status}`, 'InvalidStatus');
+      // ARC answers a shift that has ended with 409 ZonalShiftStatusNotActive, as the test fakes do.
+      this.arcError(res, op, 409, 'ConflictException', `zonal shift ${id} is ${shift.status}`, 'ZonalShiftStatusNotActive');
       return undefined;
     }
     return shift;
