@@ -5,8 +5,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// `cdk-azi drill` is bundled with the AWS SDK clients it uses into assets/cli/drill.js.
 const root = path.join(__dirname, '..');
-const compiled = path.join(root, 'dist', 'gameday', 'cli.js');
+const args = process.argv.slice(2);
+const drill = args[0] === 'drill';
+const compiled = drill ? path.join(root, 'assets', 'cli', 'drill.js') : path.join(root, 'dist', 'gameday', 'cli.js');
 let cli;
 if (fs.existsSync(compiled)) {
   cli = require(compiled);
@@ -14,12 +17,12 @@ if (fs.existsSync(compiled)) {
   try {
     require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.dev.json') });
   } catch {
-    process.stderr.write("cdk-azi: dist/ is missing and ts-node is not installed; run 'npm ci' (or 'npm run build') first\n");
+    process.stderr.write(`cdk-azi: ${path.relative(root, compiled)} is missing and ts-node is not installed; run 'npm ci' (or 'npm run build') first\n`);
     process.exit(2);
   }
-  cli = require(path.join(root, 'lib', 'gameday', 'cli.ts'));
+  cli = require(drill ? path.join(root, 'cli', 'drill', 'index.ts') : path.join(root, 'lib', 'gameday', 'cli.ts'));
 }
-cli.main(process.argv.slice(2)).then((code) => {
+cli.main(drill ? args.slice(1) : args).then((code) => {
   process.exitCode = code;
 }, (err) => {
   process.stderr.write(`cdk-azi: ${err && err.stack ? err.stack : err}\n`);

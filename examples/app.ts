@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, StackProps, aws_certificatemanager as acm } from 'aws-cdk-lib';
+import { App, CfnOutput, Duration, Stack, StackProps, aws_certificatemanager as acm, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AzIndependentService } from '../lib';
 import { tinyHttpServiceUserData } from './fleet-user-data';
@@ -50,8 +50,15 @@ export class ReferenceServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ReferenceServiceStackProps) {
     super(scope, id, props);
+    // Whoever may assume this role in the account can run `npx cdk-azi drill` (reads only).
+    const drillRole = new iam.Role(this, 'DrillRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'cdk-azi: run npx cdk-azi drill against the zonal-shift function (reads only, never shifts)',
+      maxSessionDuration: Duration.hours(1),
+    });
     this.service = new AzIndependentService(this, 'Service', {
       availabilityZones: props.availabilityZones,
+      drillRoles: [drillRole],
       userData: tinyHttpServiceUserData(),
       alarmNamePrefix: 'cdk-azi-reference',
       accessLogs: true,
@@ -70,6 +77,7 @@ export class ReferenceServiceStack extends Stack {
     new CfnOutput(this, 'DeploymentGroup', { value: this.service.deployment.deploymentGroup.deploymentGroupName });
     if (this.service.responder) {
       new CfnOutput(this, 'ZonalShiftFunction', { value: this.service.responder.handler.functionName });
+      new CfnOutput(this, 'DrillRoleArn', { value: drillRole.roleArn, description: 'Assume this role to run: npx cdk-azi drill --stack <this stack>' });
     }
   }
 }

@@ -67,7 +67,7 @@ export const REFERENCE_SUPPRESSIONS: ReferenceSuppression[] = [
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     path: /\/ZonalShift\/Handler\/ServiceRole\/DefaultPolicy\/Resource$/,
-    reason: 'cloudwatch:DescribeAlarms and arc-zonal-shift:ListZonalShifts do not support resource-level permissions; both are read-only. Start, update and cancel are scoped to the managed load balancers.',
+    reason: 'cloudwatch:DescribeAlarms does not support resource-level permissions; it is read-only. Reading, starting, updating and cancelling zonal shifts are scoped to the managed load balancers.',
   },
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',

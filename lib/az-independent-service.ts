@@ -1,4 +1,4 @@
-import { Annotations, Duration, aws_cloudwatch as cloudwatch, aws_codedeploy as codedeploy } from 'aws-cdk-lib';
+import { Annotations, Duration, aws_cloudwatch as cloudwatch, aws_codedeploy as codedeploy, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ZonalAlarms } from './zonal-alarms';
 import { ZonalAutoshift } from './zonal-autoshift';
@@ -106,6 +106,14 @@ export interface AzIndependentServiceProps extends ZonalFleetProps {
    * @default false
    */
   readonly zonalShiftDryRun?: boolean;
+
+  /**
+   * IAM roles allowed to run `npx cdk-azi drill` against the zonal-shift function (reads and
+   * decides for every zone, never writes). See `ZonalShiftResponderProps.drillRoles`.
+   *
+   * @default - none: drills are refused
+   */
+  readonly drillRoles?: iam.IRole[];
 
   /**
    * The bake time after each zone of a deployment.
@@ -248,6 +256,7 @@ export class AzIndependentService extends Construct {
         shiftExpiresIn: props.shiftExpiresIn,
         endShiftOnRecovery: props.endShiftOnRecovery,
         dryRun: props.zonalShiftDryRun,
+        drillRoles: props.drillRoles,
       });
       responder.respondToZonalAlarms(this.alarms);
       this.responder = responder;

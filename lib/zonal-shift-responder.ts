@@ -3,6 +3,7 @@ import { join } from 'path';
 import {
   Annotations,
   CfnElement,
+  CfnOutput,
   Duration,
   Lazy,
   RemovalPolicy,
@@ -21,6 +22,7 @@ import {
 import { Construct } from 'constructs';
 import { HANDLER_RUNTIME } from './private/lambda-runtime';
 import { AvailabilityZoneIds } from './private/availability-zone-ids';
+import { DRILL_OUTPUT_MARKER } from './private/drill-output';
 import { ZonalAlarms } from './zonal-alarms';
 import { validateAvailabilityZones } from './private/validation';
 
@@ -131,6 +133,18 @@ export interface ZonalShiftResponderProps {
    * @default 'CdkAzi/ZonalShift'
    */
   readonly metricsNamespace?: string;
+
+  /**
+   * IAM roles allowed to run a drill (`npx cdk-azi drill --stack NAME`): the function reads what
+   * an incident would make it read, for every zone, and reports what it would decide, without
+   * writing to ARC. Each role's policy is given `lambda:InvokeFunction` on the function (an
+   * imported role needs `mutable: true`, or grant it yourself), and the function accepts a drill
+   * only with a presigned `sts:GetCallerIdentity` proof that one of these roles signed for this
+   * function. Roles in the function's account and partition. More can be added with `allowDrill`.
+   *
+   * @default - none: every drill is refused
+   */
+  readonly drillRoles?: iam.IRole[];
 }
 
 /**
@@ -224,6 +238,7 @@ export class ZonalShiftResponder extends Construct {
   private readonly loadBalancers: elbv2.IApplicationLoadBalancer[];
   private readonly availabilityZones: string[];
   private readonly wirings: Wiring[] = [];
+  private readonly drillRoles: iam.IRole[] = [];
 
   constructor(scope: Construct, id: string, props: ZonalShiftResponderProps) {
     super(scope, id);
@@ -295,6 +310,13 @@ export class ZonalShiftResponder extends Construct {
       },
     });
     this.handler = fn;
+    new CfnOutput(this, 'DrillFunction', {
+      value: fn.functionArn,
+      description: `${DRILL_OUTPUT_MARKER} of ${this.node.path}; check it with: npx cdk-azi drill --stack <this stack>`,
+    });
+    for (const role of props.drillRoles ?? []) {
+      this.allowDrill(role);
+    }
     this.node.addValidation({
       validate: () => this.validateConfig({ expiresIn: expiresIn.text, recoverySeconds, dryRun: props.dryRun ?? false, zones }),
     });
@@ -390,6 +412,22 @@ export class ZonalShiftResponder extends Construct {
   }
 
   /**
+   * Allows an IAM role to run drills (`npx cdk-azi drill`): grants it `lambda:InvokeFunction` on the
+   * function and adds it to the roles whose identity proof the function accepts. A drill reads and
+   * decides for every zone and never writes to ARC.
+   *
+   * @param role the role a person or a pipeline assumes to run the drill
+   */
+  public allowDrill(role: iam.IRole): void {
+    if (this.drillRoles.some((known) => known === role || known.roleArn === role.roleArn)) {
+      return;
+    }
+    this.drillRoles.push(role);
+    // The drill invokes the unqualified function; no version or alias is granted.
+    iam.Grant.addToPrincipal({ grantee: role, actions: ['lambda:InvokeFunction'], resourceArns: [this.handler.functionArn] });
+  }
+
+  /**
    * The number of decisions of one kind, from the metric the function embeds in its log lines.
    *
    * @param decision the kind of decision
@@ -468,7 +506,7 @@ export class ZonalShiftResponder extends Construct {
    * into the JSON: itself for the template, or a stand-in of its estimated length for sizing.
    */
   private renderConfig(settings: { expiresIn: string; recoverySeconds: number; dryRun: boolean; zoneIds: Record<string, string> },
-    render: (value: string, kind: 'alarm' | 'arn' | 'zoneId') => string): Record<string, unknown> {
+    render: (value: string, kind: 'alarm' | 'arn' | 'zoneId' | 'role') => string): Record<string, unknown> {
     // Deduplicated by the name itself (several tokens may render to stand-ins that look alike).
     const keys: string[] = [];
     const names: string[] = [];
@@ -502,6 +540,7 @@ export class ZonalShiftResponder extends Construct {
       loadBalancers: this.loadBalancers.map((lb) => render(lb.loadBalancerArn, 'arn')),
       names,
       alarms,
+      ...(this.drillRoles.length > 0 ? { drill: this.drillRoles.map((role) => render(role.roleArn, 'role')) } : {}),
     };
   }
 
@@ -534,8 +573,10 @@ export class ZonalShiftResponder extends Construct {
   }
 
   /** Estimated length of a value that is a token until deployment. */
-  private estimatedLength(value: string, kind: 'alarm' | 'arn' | 'zoneId'): number {
+  private estimatedLength(value: string, kind: 'alarm' | 'arn' | 'zoneId' | 'role'): number {
     switch (kind) {
+      case 'role':
+        return ESTIMATED_ROLE_ARN_LENGTH;
       case 'zoneId':
         return ESTIMATED_ZONE_ID_LENGTH;
       case 'arn':
@@ -568,6 +609,8 @@ export class ZonalShiftResponder extends Construct {
 const ESTIMATED_ZONE_ID_LENGTH = 16;
 /** `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name up to 32>/<16 hex>`. */
 const ESTIMATED_LOAD_BALANCER_ARN_LENGTH = 130;
+/** `arn:aws:iam::<account>:role/` and a generated role name of at most 64 characters. */
+const ESTIMATED_ROLE_ARN_LENGTH = 96;
 /** CloudWatch's limit on an alarm name. */
 const MAX_ALARM_NAME_LENGTH = 255;
 /** The random suffix CloudFormation appends to the names it generates. */

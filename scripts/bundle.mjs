@@ -1,5 +1,7 @@
-// Bundles every Lambda handler under lambda/<name>/index.ts into assets/<name>/index.js.
-// The package ships assets/, so users of the library never run esbuild at synth time.
+// Bundles every Lambda handler under lambda/<name>/index.ts into assets/<name>/index.js, and the
+// drill command (cli/drill, with the AWS SDK clients it uses) into assets/cli/drill.js.
+// The package ships assets/, so users of the library never run esbuild, and the command needs no
+// dependency the package does not carry.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,4 +28,18 @@ for (const name of handlers) {
     logLevel: 'warning',
   });
 }
-console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || '-'}`);
+
+const cliOut = join(root, 'assets', 'cli');
+rmSync(cliOut, { recursive: true, force: true });
+await build({
+  entryPoints: [join(root, 'cli', 'drill', 'index.ts')],
+  outfile: join(cliOut, 'drill.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+console.log(`bundled ${handlers.length} handler(s): ${handlers.join(', ') || '-'}; and the drill command`);

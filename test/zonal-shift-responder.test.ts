@@ -495,3 +495,49 @@ describe('review: wiring mistakes that silently disable the function', () => {
     expect(() => responder.respondTo(zones[0].isolated, zones[0].options(everyImpaired))).toThrow(/otherImpairedAlarms includes the zone's own impairedAlarm/);
   });
 });
+
+describe('drill', () => {
+  test('an output named for `cdk-azi drill` carries the function ARN', () => {
+    const { stack } = newResponder();
+    const outputs = Template.fromStack(stack).findOutputs('*', { Description: Match.stringLikeRegexp('^cdk-azi:zonal-shift-function of Stack/Responder;') });
+    expect(Object.values(outputs)).toHaveLength(1);
+    expect(JSON.stringify(Object.values(outputs)[0].Value)).toMatch(/"Fn::GetAtt":\["ResponderHandler[0-9A-F]+","Arn"\]/);
+  });
+
+  test('without drill roles the configuration names none (every drill is refused) and nobody is granted invoke', () => {
+    const { stack } = wiredResponder();
+    expect(handlerConfig(stack).drill).toBeUndefined();
+    expect(Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction' })]) } } })).toEqual({});
+  });
+
+  test('a drill role is in the configuration and may invoke the unqualified function only', () => {
+    const { stack, responder } = wiredResponder();
+    const role = new iam.Role(stack, 'Driller', { assumedBy: new iam.AccountRootPrincipal() });
+    responder.allowDrill(role);
+    responder.allowDrill(role);
+    expect(handlerConfig(stack).drill).toEqual(['<token>']);
+    const resolved = JSON.stringify(stack.resolve(handlerEnvironment(Template.fromStack(stack)).ZONAL_SHIFT_CONFIG));
+    expect(resolved).toMatch(/"drill\\":\[\\""\s*,\s*\{"Fn::GetAtt":\["Driller[0-9A-F]+","Arn"\]\}/);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Driller') }],
+      PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderHandler'), 'Arn'] } }] },
+    });
+  });
+
+  test('an imported role from its ARN is named by that ARN', () => {
+    const stack = newStack();
+    const role = iam.Role.fromRoleArn(stack, 'Ops', 'arn:aws:iam::111111111111:role/team/OpsDrill');
+    const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: ZONES, drillRoles: [role] });
+    const zones = ZONES.map((zone) => zoneAlarms(stack, zone));
+    zones.forEach((zone, i) => responder.respondTo(zone.isolated, zone.options(zones.filter((_, j) => j !== i).map((other) => other.impaired))));
+    expect(handlerConfig(stack).drill).toEqual(['arn:aws:iam::111111111111:role/team/OpsDrill']);
+  });
+
+  test('drill roles count toward the 4 KB configuration', () => {
+    const { stack, responder } = wiredResponder();
+    for (let i = 0; i < 40; i++) {
+      responder.allowDrill(new iam.Role(stack, `Driller${i}`, { assumedBy: new iam.AccountRootPrincipal() }));
+    }
+    expect(() => Template.fromStack(stack)).toThrow(/over Lambda's 4096-byte limit/);
+  });
+});

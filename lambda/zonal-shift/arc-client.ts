@@ -26,7 +26,8 @@ export interface ArcClientOptions {
   readonly timeoutMs?: number;
 }
 
-const DNS_SUFFIX: Record<string, string> = {
+/** The DNS suffix of each partition's service endpoints. */
+export const DNS_SUFFIX: Record<string, string> = {
   'aws': 'amazonaws.com',
   'aws-cn': 'amazonaws.com.cn',
   'aws-us-gov': 'amazonaws.com',

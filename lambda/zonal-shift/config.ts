@@ -48,6 +48,8 @@ export interface RawConfig {
   /** Every alarm name once; the alarms below refer to them by index. */
   readonly names: string[];
   readonly alarms: RawAlarm[];
+  /** ARNs of the IAM roles that may run a drill; absent or empty: drills are refused. */
+  readonly drill?: string[];
 }
 
 /** One wired alarm: indexes into `names` and `loadBalancers`. */
@@ -107,6 +109,7 @@ export function parseConfig(env: Record<string, string | undefined>): HandlerCon
   const loadBalancers = field<string[]>(raw, 'loadBalancers', (v) => isStringArray(v) && (v as string[]).every((arn) => arn.startsWith('arn:')), 'an array of load balancer ARNs');
   const names = field<string[]>(raw, 'names', isStringArray, 'an array of alarm names');
   const alarms = field<unknown[]>(raw, 'alarms', Array.isArray, 'an array');
+  const drillRoles = raw.drill === undefined ? [] : field<string[]>(raw, 'drill', (v) => isStringArray(v) && (v as string[]).every((arn) => /^arn:[^:]+:iam::\d{12}:role\//.test(arn)), 'an array of IAM role ARNs');
   if (worstDecisionMs() > timeoutSeconds * 1000) {
     fail(`a decision may take ${worstDecisionMs()} ms, more than the function's timeout of ${timeoutSeconds} s`);
   }
@@ -163,6 +166,7 @@ export function parseConfig(env: Record<string, string | undefined>): HandlerCon
     dryRun: field<boolean>(raw, 'dryRun', isBoolean, 'true or false'),
     metricsNamespace: namespace,
     groups: groupByZone(wired, zoneIds, owner),
+    drillRoles: [...drillRoles],
   };
 }
 

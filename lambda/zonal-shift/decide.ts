@@ -117,17 +117,22 @@ class ZoneSteps {
     }
   }
 
-  private async retried<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        if (classifyArcError(err) !== 'retryable' || attempt >= this.retry.attempts) {
-          throw err;
-        }
-        const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-        await this.deps.runtime.sleep(Math.floor(this.deps.runtime.random() * ceiling));
+  private retried<T>(call: () => Promise<T>): Promise<T> {
+    return retryArc(call, this.retry, this.deps.runtime);
+  }
+}
+
+/** Runs an ARC call, backing off (full jitter) on throttling, server and network errors. */
+export async function retryArc<T>(call: () => Promise<T>, retry: RetryPolicy, runtime: HandlerDeps['runtime']): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (classifyArcError(err) !== 'retryable' || attempt >= retry.attempts) {
+        throw err;
       }
+      const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      await runtime.sleep(Math.floor(runtime.random() * ceiling));
     }
   }
 }

@@ -1,10 +1,12 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { ArcZonalShiftClient, arcEndpoint } from './arc-client';
 import { ARC_RETRY } from './budget';
+import { StsIdentityVerifier, stsEndpoint } from './caller-identity';
 import { CloudWatchAlarmReader, cloudWatchClient } from './cloudwatch-reader';
 import { CONFIG_VARIABLE, DEFAULT_METRICS_NAMESPACE, parseConfig } from './config';
 import { handleEvent, refuseForConfiguration } from './decide';
-import { Decision, HandlerConfig, HandlerDeps, Runtime } from './types';
+import { DrillDeps, DrillReport, isDrillEvent, runDrill } from './drill';
+import { Decision, HandlerConfig, Runtime } from './types';
 
 const runtime: Runtime = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -13,7 +15,7 @@ const runtime: Runtime = {
 };
 const logger = { log: (line: string) => process.stdout.write(`${line}\n`) };
 
-let loaded: { config: HandlerConfig; deps: HandlerDeps } | { error: string } | undefined;
+let loaded: { config: HandlerConfig; deps: DrillDeps } | { error: string } | undefined;
 
 /** The partition of the managed load balancers (all in the function's account and Region). */
 function partitionOf(config: HandlerConfig): string {
@@ -24,13 +26,14 @@ function partitionOf(config: HandlerConfig): string {
  * Reads the configuration and builds the clients once per container. The clients talk to the
  * function's own Region (never one named by an event).
  */
-function load(): { config: HandlerConfig; deps: HandlerDeps } | { error: string } {
+function load(): { config: HandlerConfig; deps: DrillDeps } | { error: string } {
   if (!loaded) {
     try {
       const config = parseConfig(process.env);
       const region = process.env.AWS_REGION ?? 'us-east-1';
       const credentials = defaultProvider();
       const cloudwatch = cloudWatchClient({ region, credentials });
+      const partition = partitionOf(config);
       loaded = {
         config,
         deps: {
@@ -38,9 +41,10 @@ function load(): { config: HandlerConfig; deps: HandlerDeps } | { error: string 
           shifts: new ArcZonalShiftClient({
             region,
             credentials,
-            endpoint: arcEndpoint(region, partitionOf(config), process.env),
+            endpoint: arcEndpoint(region, partition, process.env),
             timeoutMs: ARC_RETRY.timeoutMs,
           }),
+          identity: new StsIdentityVerifier(stsEndpoint(region, partition, process.env), ARC_RETRY.timeoutMs),
           runtime,
           logger,
         },
@@ -55,14 +59,19 @@ function load(): { config: HandlerConfig; deps: HandlerDeps } | { error: string 
 /**
  * Alarm action and reconcile schedule: starts, extends or ends this responder's ARC zonal shift
  * for the zones of the wired isolated-impact alarms, from freshly read state. Logs one decision
- * line per zone decided.
+ * line per zone decided. A drill (`npx cdk-azi drill`) reads and decides for every zone and
+ * writes nothing.
  */
-export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<Decision[]> {
+export async function handler(event: unknown, context?: { getRemainingTimeInMillis?: () => number; invokedFunctionArn?: string }): Promise<Decision[] | DrillReport> {
   const current = load();
   if ('error' in current) {
     const namespace = /"namespace":"([^"]+)"/.exec(process.env[CONFIG_VARIABLE] ?? '')?.[1] ?? DEFAULT_METRICS_NAMESPACE;
     return [refuseForConfiguration(current.error, namespace, { logger, runtime })];
   }
   const remaining = context?.getRemainingTimeInMillis;
-  return handleEvent(event, current.config, current.deps, { remainingMs: remaining ? () => remaining.call(context) : undefined });
+  const remainingMs = remaining ? () => remaining.call(context) : undefined;
+  if (isDrillEvent(event)) {
+    return runDrill(event, current.config, current.deps, { functionArn: context?.invokedFunctionArn, remainingMs });
+  }
+  return handleEvent(event, current.config, current.deps, { remainingMs });
 }

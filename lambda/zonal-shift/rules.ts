@@ -75,7 +75,11 @@ export function loadBalancerDimension(arn: string): string {
   return at >= 0 ? arn.slice(at + marker.length) : '';
 }
 
-function checkDimensions(alarms: Map<string, AlarmState>, group: ZoneGroup): string | undefined {
+/**
+ * Why the zone's dimension-carrying alarms do not measure this load balancer and zone, or
+ * undefined when they do. Every name in `group.dimensionAlarms` must be in `alarms`.
+ */
+export function checkDimensions(alarms: Map<string, AlarmState>, group: ZoneGroup): string | undefined {
   const lb = loadBalancerDimension(group.loadBalancerArn);
   for (const name of group.dimensionAlarms) {
     const alarm = alarms.get(name)!;
@@ -116,6 +120,12 @@ function ruleHolds(alarm: AlarmState, alarms: Map<string, AlarmState>): 'true' |
   } catch (err) {
     return `the rule of ${alarm.name} cannot be read: ${(err as Error).message}`;
   }
+}
+
+/** Why a wired composite alarm's rule cannot be evaluated on the alarms read, or undefined. */
+export function ruleProblem(alarm: AlarmState, alarms: Map<string, AlarmState>): string | undefined {
+  const holds = ruleHolds(alarm, alarms);
+  return holds === 'true' || holds === 'false' || holds === 'no-rule' ? undefined : holds;
 }
 
 function assess(view: ZoneView, alarms: Map<string, AlarmState>): Assessment {

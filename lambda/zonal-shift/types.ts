@@ -145,6 +145,8 @@ export interface HandlerConfig {
   readonly dryRun: boolean;
   readonly metricsNamespace: string;
   readonly groups: ZoneGroup[];
+  /** ARNs of the IAM roles that may run a drill (none: every drill is refused). */
+  readonly drillRoles: string[];
 }
 
 /** Everything the decision pipeline needs. */

@@ -110,7 +110,7 @@ export async function main(argv: string[], io: Io = STDIO): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command !== 'gameday') {
-    io.err(`cdk-azi: unknown command '${command}'; the command is 'cdk-azi gameday' (see --help)`);
+    io.err(`cdk-azi: unknown command '${command}'; the commands are 'cdk-azi gameday' and 'cdk-azi drill' (see --help of each)`);
     return 2;
   }
   try {

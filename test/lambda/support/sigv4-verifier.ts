@@ -66,6 +66,28 @@ export function canonicalUri(rawPath: string): string {
   return rawPath.split('/').map(uriEncode).join('/') || '/';
 }
 
+/** The canonical headers of the signed header names, or undefined when one is absent. */
+function canonicalHeaders(req: http.IncomingMessage, signedHeaders: string[]): string | undefined {
+  let lines = '';
+  for (const name of signedHeaders) {
+    const value = req.headers[name];
+    if (value === undefined) {
+      return undefined;
+    }
+    const joined = Array.isArray(value) ? value.join(',') : value;
+    lines += `${name}:${joined.trim().replace(/\s+/g, ' ')}\n`;
+  }
+  return lines;
+}
+
+/** HMAC-SHA256 of the string to sign under the key derived from the secret and the scope. */
+function signatureOf(secretAccessKey: string, amzDate: string, scope: string, canonicalRequest: string): string {
+  const [date, region, service] = scope.split('/');
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, hex(canonicalRequest)].join('\n');
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, date), region), service), 'aws4_request');
+  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+}
+
 /** Whether the request's signature is the one AWS would compute. */
 export function verifySigV4(req: http.IncomingMessage, body: string, expected: SigV4Expectation): boolean {
   const auth = AUTHORIZATION.exec(String(req.headers.authorization ?? ''));
@@ -84,14 +106,9 @@ export function verifySigV4(req: http.IncomingMessage, body: string, expected: S
   if (req.headers['x-amz-security-token'] !== undefined && !signedHeaders.includes('x-amz-security-token')) {
     return false;
   }
-  const headerLines: string[] = [];
-  for (const name of signedHeaders) {
-    const value = req.headers[name];
-    if (value === undefined) {
-      return false;
-    }
-    const joined = Array.isArray(value) ? value.join(',') : value;
-    headerLines.push(`${name}:${joined.trim().replace(/\s+/g, ' ')}\n`);
+  const headerLines = canonicalHeaders(req, signedHeaders);
+  if (headerLines === undefined) {
+    return false;
   }
   const rawUrl = req.url ?? '/';
   const queryAt = rawUrl.indexOf('?');
@@ -101,12 +118,60 @@ export function verifySigV4(req: http.IncomingMessage, body: string, expected: S
     req.method ?? 'GET',
     canonicalUri(rawPath),
     canonicalQuery(rawQuery),
-    headerLines.join(''),
+    headerLines,
     signedHeaderList,
     hex(body),
   ].join('\n');
-  const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, hex(canonicalRequest)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${expected.secretAccessKey}`, date), region), service), 'aws4_request');
-  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex') === signature;
+  return signatureOf(expected.secretAccessKey, amzDate, `${date}/${region}/${service}/aws4_request`, canonicalRequest) === signature;
+}
+
+/**
+ * Whether a presigned request (query-string authentication) carries the signature AWS would
+ * compute: the canonical query is every parameter but `X-Amz-Signature`, the signed headers come
+ * from `X-Amz-SignedHeaders`, and the payload hash is that of the body (empty for a GET). Also
+ * false once `X-Amz-Date` plus `X-Amz-Expires` seconds is before `nowMs`.
+ */
+export function verifyPresignedSigV4(req: http.IncomingMessage, body: string, expected: SigV4Expectation, nowMs: number): boolean {
+  const rawUrl = req.url ?? '/';
+  const queryAt = rawUrl.indexOf('?');
+  const rawPath = queryAt >= 0 ? rawUrl.slice(0, queryAt) : rawUrl;
+  const pairs = (queryAt >= 0 ? rawUrl.slice(queryAt + 1) : '').split('&').filter((pair) => pair !== '');
+  const params = new Map(pairs.map((pair) => {
+    const at = pair.indexOf('=');
+    return [decodeURIComponent(at >= 0 ? pair.slice(0, at) : pair), decodeURIComponent(at >= 0 ? pair.slice(at + 1) : '')];
+  }));
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(params.get('X-Amz-Credential') ?? '');
+  const amzDate = params.get('X-Amz-Date') ?? '';
+  const expires = Number(params.get('X-Amz-Expires'));
+  const signature = params.get('X-Amz-Signature') ?? '';
+  const signedHeaderList = params.get('X-Amz-SignedHeaders') ?? '';
+  if (!credential || params.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' || !/^\d{8}T\d{6}Z$/.test(amzDate) || !Number.isInteger(expires) || !/^[0-9a-f]{64}$/.test(signature)) {
+    return false;
+  }
+  const [, keyId, date, region, service] = credential;
+  if (keyId !== expected.accessKeyId || region !== expected.region || service !== expected.service || !amzDate.startsWith(date)) {
+    return false;
+  }
+  const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
+  if (nowMs > signedAt + expires * 1000) {
+    return false;
+  }
+  const signedHeaders = signedHeaderList.split(';');
+  if (!signedHeaders.includes('host')) {
+    return false;
+  }
+  const headerLines = canonicalHeaders(req, signedHeaders);
+  if (headerLines === undefined) {
+    return false;
+  }
+  const unsignedQuery = pairs.filter((pair) => decodeURIComponent(pair.split('=')[0]) !== 'X-Amz-Signature').join('&');
+  const canonicalRequest = [
+    req.method ?? 'GET',
+    canonicalUri(rawPath),
+    canonicalQuery(unsignedQuery),
+    headerLines,
+    signedHeaderList,
+    hex(body),
+  ].join('\n');
+  return signatureOf(expected.secretAccessKey, amzDate, `${date}/${region}/${service}/aws4_request`, canonicalRequest) === signature;
 }

@@ -1,0 +1,236 @@
+/**
+ * The drill path of the zonal-shift function over HTTP: the real clients against the local ARC,
+ * CloudWatch and STS fakes, the identity proof made as `cdk-azi drill` makes it and checked by the
+ * fake STS with its own SigV4 implementation.
+ */
+import { identityProof } from '../../cli/drill/index';
+import { StsIdentityVerifier } from '../../lambda/zonal-shift/caller-identity';
+import { parseConfig } from '../../lambda/zonal-shift/config';
+import { DrillDeps, DrillReport, runDrill } from '../../lambda/zonal-shift/drill';
+import { ACCOUNT, AZS, AZ_ID_MAP, LB_ARN, rawConfig, zoneNames } from './support/fixtures';
+import { FakeStsServer } from './support/fake-sts-server';
+import { World, WorldOptions } from './support/world';
+
+const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:Reference-ZonalShiftHandler-AbC123`;
+const DRILL_ROLE = `arn:aws:iam::${ACCOUNT}:role/ops/Reference-DrillRole-XyZ789`;
+const DRILLER = { accessKeyId: 'AKIADRILLER', secretAccessKey: 'driller-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Reference-DrillRole-XyZ789/alice` };
+const STRANGER = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'stranger-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob` };
+const WRITES = ['StartZonalShift', 'UpdateZonalShift', 'CancelZonalShift'];
+
+let sts: FakeStsServer;
+const worlds: World[] = [];
+
+beforeAll(async () => {
+  sts = await FakeStsServer.start();
+  sts.identities.push(DRILLER, STRANGER);
+});
+afterAll(() => sts.close());
+afterEach(async () => {
+  await Promise.all(worlds.splice(0).map((world) => world.close()));
+});
+
+async function world(options: WorldOptions & { drill?: string[] } = {}): Promise<World> {
+  const created = await World.start({ config: { ...rawConfig(options), drill: options.drill ?? [DRILL_ROLE] }, ...options });
+  worlds.push(created);
+  return created;
+}
+
+async function drillEvent(who: { accessKeyId: string; secretAccessKey: string }, boundTo = FUNCTION_ARN) {
+  return { source: 'cdk-azi.zonal-shift', action: 'drill', identity: { query: await identityProof(who, boundTo, 'us-east-1', 'aws', { AWS_ENDPOINT_URL_STS: sts.endpoint }) } };
+}
+
+function drill(w: World, event: unknown, functionArn = FUNCTION_ARN): Promise<DrillReport> {
+  const deps: DrillDeps = { ...w.deps, identity: new StsIdentityVerifier(sts.endpoint) };
+  return runDrill(event, w.config, deps, { functionArn });
+}
+
+function arcWrites(w: World): string[] {
+  return w.arc.requests.map((request) => request.operation).filter((operation) => WRITES.includes(operation));
+}
+
+describe('a drill by an allowed role', () => {
+  test('reads every zone, finds every alarm and AZ ID, decides nothing to do, and logs one line per zone without a decision metric', async () => {
+    const w = await world();
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    expect(report.refused).toBeUndefined();
+    expect(report.caller).toBe(DRILLER.arn);
+    expect(report.ready).toBe(true);
+    expect(report.zones.map((zone) => [zone.availabilityZone, zone.availabilityZoneId, zone.decision])).toEqual(AZS.map((az) => [az, AZ_ID_MAP[az], 'nothing']));
+    for (const zone of report.zones) {
+      expect(zone.problems).toEqual([]);
+      expect(zone.alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
+      expect(zone.alarms.find((alarm) => alarm.role === 'recovery')?.name).toBe(zoneNames(zone.availabilityZone).probe);
+    }
+    const lines = w.lines.map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(AZS.length);
+    expect(lines.every((line) => line.drill === true && line._aws === undefined && line.caller === DRILLER.arn)).toBe(true);
+    // The proof was sent with this function's ARN in the binding header.
+    expect(sts.requests.at(-1)!.headers['x-cdk-azi-drill']).toBe(FUNCTION_ARN);
+    // One GetManagedResource for the load balancer, one DescribeAlarms per zone, and no write.
+    expect(w.calls.filter((call) => call === 'GetManagedResource')).toHaveLength(1);
+    expect(w.calls.filter((call) => call === 'DescribeAlarms')).toHaveLength(AZS.length);
+    expect(arcWrites(w)).toEqual([]);
+  });
+
+  test('an isolated impairment: the drill says it would start a shift, and starts none', async () => {
+    const w = await world();
+    w.setZone('us-east-1b', { alb: 'ALARM', probe: 'ALARM' });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const b = report.zones.find((zone) => zone.availabilityZone === 'us-east-1b')!;
+    expect(b.decision).toBe('start');
+    expect(b.reason).toContain('isolated impact in us-east-1b');
+    expect(b.alarms.find((alarm) => alarm.role === 'isolated-impact')!.state).toBe('ALARM');
+    expect(report.zones.filter((zone) => zone !== b).map((zone) => zone.decision)).toEqual(['nothing', 'nothing']);
+    expect(report.ready).toBe(true);
+    expect(arcWrites(w)).toEqual([]);
+    expect(w.arc.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+  });
+
+  test('our shift past half its expiry: the drill says extend, and extends nothing', async () => {
+    const w = await world();
+    w.setZone('us-east-1a', { alb: 'ALARM', probe: 'ALARM' });
+    await w.invoke({ source: 'cdk-azi.zonal-shift', action: 'reconcile' });
+    expect(arcWrites(w)).toEqual(['StartZonalShift']);
+    w.advance(20 * 60_000);
+    w.resetCalls();
+    const before = w.arc.requests.length;
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const a = report.zones.find((zone) => zone.availabilityZone === 'us-east-1a')!;
+    expect(a.decision).toBe('extend');
+    expect(a.shifts).toEqual([expect.objectContaining({ kind: 'ours', awayFrom: AZ_ID_MAP['us-east-1a'] })]);
+    expect(w.arc.requests.slice(before).map((request) => request.operation)).toEqual(['GetManagedResource']);
+  });
+
+  test('an AccessDenied on GetManagedResource is a problem of every zone of that load balancer, and nothing is decided', async () => {
+    const w = await world();
+    w.arc.faults.push({ status: 403, type: 'AccessDeniedException', operation: 'GetManagedResource' });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    expect(report.ready).toBe(false);
+    for (const zone of report.zones) {
+      expect(zone.decision).toBe('unknown');
+      expect(zone.problems).toEqual([`arc-zonal-shift:GetManagedResource on ${LB_ARN}: 403 AccessDeniedException: injected AccessDeniedException`]);
+    }
+    expect(arcWrites(w)).toEqual([]);
+  });
+
+  test('an AccessDenied on one DescribeAlarms is that zone\'s problem only', async () => {
+    const w = await world();
+    w.cloudwatch.faults.push({ status: 403, code: 'AccessDenied' });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const [first, ...rest] = report.zones;
+    expect(first.decision).toBe('unknown');
+    expect(first.problems).toHaveLength(1);
+    expect(first.problems[0]).toMatch(/^cloudwatch:DescribeAlarms: 403 AccessDenied/);
+    expect(first.alarms.every((alarm) => alarm.state === 'UNREAD')).toBe(true);
+    expect(rest.every((zone) => zone.problems.length === 0 && zone.decision === 'nothing')).toBe(true);
+    expect(report.ready).toBe(false);
+  });
+
+  test('a deleted alarm is named, with the role it plays for the zone', async () => {
+    const w = await world();
+    const probe = zoneNames('us-east-1c').probe;
+    w.cloudwatch.metricAlarms.splice(w.cloudwatch.metricAlarms.findIndex((alarm) => alarm.AlarmName === probe), 1);
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const c = report.zones.find((zone) => zone.availabilityZone === 'us-east-1c')!;
+    expect(c.problems).toEqual([`alarm ${probe} (recovery) does not exist`]);
+    expect(c.alarms.find((alarm) => alarm.name === probe)!.state).toBe('MISSING');
+    expect(c.decision).toBe('refuse');
+    expect(report.zones.filter((zone) => zone !== c).every((zone) => zone.problems.length === 0)).toBe(true);
+  });
+
+  test('an AZ ID that ARC does not know for the load balancer is a problem', async () => {
+    const w = await world({ arc: { zoneIds: ['use1-az6', 'use1-az1', 'use1-az4'] } });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const c = report.zones.find((zone) => zone.availabilityZone === 'us-east-1c')!;
+    expect(c.problems).toEqual(['ARC does not list use1-az2 (us-east-1c) among the load balancer\'s zones (use1-az1, use1-az4, use1-az6); a shift away from it would be refused']);
+    expect(report.ready).toBe(false);
+  });
+
+  test('a zone whose ID is not an AZ ID is a problem', async () => {
+    const raw = rawConfig();
+    const w = await world({ config: { ...raw, zoneIds: { ...raw.zoneIds, 'us-east-1a': 'us-east-1a' }, drill: [DRILL_ROLE] } });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const a = report.zones.find((zone) => zone.availabilityZone === 'us-east-1a')!;
+    expect(a.problems[0]).toMatch(/^no AZ ID for us-east-1a \(the deploy-time lookup gave "us-east-1a"\)/);
+  });
+
+  test('a qualified invocation (alias) binds the proof to the unqualified function', async () => {
+    const w = await world();
+    const report = await drill(w, await drillEvent(DRILLER), `${FUNCTION_ARN}:live`);
+    expect(report.refused).toBeUndefined();
+    expect(report.functionArn).toBe(FUNCTION_ARN);
+  });
+});
+
+describe('a drill the function refuses reads nothing', () => {
+  async function refused(w: World, event: unknown, functionArn?: string): Promise<string> {
+    const stsBefore = sts.requests.length;
+    w.lines.splice(0);
+    const report = await drill(w, event, functionArn);
+    expect(report.ready).toBe(false);
+    expect(report.zones).toEqual([]);
+    expect(w.calls).toEqual([]);
+    const lines = w.lines.map((line) => JSON.parse(line));
+    expect(lines).toEqual([expect.objectContaining({ level: 'WARN', message: 'drill refused', drill: true })]);
+    return `${report.refused} [sts calls: ${sts.requests.length - stsBefore}]`;
+  }
+
+  test('without drill roles', async () => {
+    const w = await world({ drill: [] });
+    expect(await refused(w, await drillEvent(DRILLER))).toMatch(/^no drill roles are configured.*\[sts calls: 0\]$/);
+  });
+
+  test('from a role that is not a drill role', async () => {
+    const w = await world();
+    expect(await refused(w, await drillEvent(STRANGER))).toBe(`${STRANGER.arn} is not one of the drill roles (${DRILL_ROLE}) [sts calls: 1]`);
+  });
+
+  test('a proof made for another function does not verify', async () => {
+    const w = await world();
+    const other = FUNCTION_ARN.replace('AbC123', 'Other1');
+    expect(await refused(w, await drillEvent(DRILLER, other))).toMatch(/^STS refused the identity proof: SignatureDoesNotMatch/);
+  });
+
+  test('an expired proof does not verify', async () => {
+    const w = await world();
+    const event = await drillEvent(DRILLER);
+    sts.nowMs = () => Date.now() + 61_000;
+    try {
+      expect(await refused(w, event)).toMatch(/^STS refused the identity proof: SignatureDoesNotMatch/);
+    } finally {
+      sts.nowMs = () => Date.now();
+    }
+  });
+
+  test('a proof that is not a presigned GetCallerIdentity is never sent', async () => {
+    const w = await world();
+    const event = await drillEvent(DRILLER);
+    const assumeRole = { ...event, identity: { query: { ...event.identity.query, Action: 'AssumeRole' } } };
+    expect(await refused(w, assumeRole)).toBe('the identity proof must be a presigned sts:GetCallerIdentity request (Version 2011-06-15) [sts calls: 0]');
+    const extra = { ...event, identity: { query: { ...event.identity.query, RoleArn: DRILL_ROLE } } };
+    expect(await refused(w, extra)).toBe('the identity proof has an unexpected parameter "RoleArn" [sts calls: 0]');
+    const long = { ...event, identity: { query: { ...event.identity.query, 'X-Amz-Expires': '3600' } } };
+    expect(await refused(w, long)).toMatch(/^the identity proof must expire within 300 s/);
+  });
+
+  test('without a proof, or without the function ARN', async () => {
+    const w = await world();
+    expect(await refused(w, { source: 'cdk-azi.zonal-shift', action: 'drill' })).toMatch(/^the drill has no identity proof/);
+    expect(await refused(w, await drillEvent(DRILLER), 'not-an-arn')).toMatch(/^the invocation does not name the function's ARN/);
+  });
+});
+
+test('the configuration keeps drill roles, and refuses anything but IAM role ARNs', () => {
+  const raw = rawConfig();
+  expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify(raw) }).drillRoles).toEqual([]);
+  expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [DRILL_ROLE] }) }).drillRoles).toEqual([DRILL_ROLE]);
+  expect(() => parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [`arn:aws:iam::${ACCOUNT}:user/alice`] }) })).toThrow("'drill' must be an array of IAM role ARNs");
+});
