@@ -100,6 +100,10 @@ describe('the npm tarball', () => {
     try {
       const help = execFileSync(process.execPath, [join(app, 'node_modules', 'cdk-azi', 'bin', 'cdk-azi.js'), 'gameday', '--help'], { cwd: app, encoding: 'utf8' });
       expect(help).toMatch(/az-failure/);
+      // The drill runs from its bundle, with the AWS SDK clients inside it (no dependency to install).
+      expect(files).toContain('assets/cli/drill.js');
+      const drillHelp = execFileSync(process.execPath, [join(app, 'node_modules', 'cdk-azi', 'bin', 'cdk-azi.js'), 'drill', '--help'], { cwd: app, encoding: 'utf8' });
+      expect(drillHelp).toMatch(/^usage: cdk-azi drill --stack NAME/);
     } finally {
       rmSync(app, { recursive: true, force: true });
     }

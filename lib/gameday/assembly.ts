@@ -265,6 +265,9 @@ class TokenResolver {
         return `${logicalId.toLowerCase().slice(0, 20)}-${shortHash(logicalId, 9)}.${this.region}.elb.amazonaws.com`;
       case 'AWS::Lambda::Function|Arn':
         return `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${this.functionName(logicalId)}`;
+      case 'AWS::IAM::Role|Arn':
+        // A generated role name, as CloudFormation makes one: at most 64 characters.
+        return `arn:${this.partition}:iam::${this.account}:role/${String(this.ref(logicalId)).slice(0, 64)}`;
       default:
         break;
     }

@@ -106,7 +106,7 @@ const STDIO: Io = {
 export async function main(argv: string[], io: Io = STDIO): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.out(usage());
+    io.out(`${usage()}\nafter 'cdk deploy': cdk-azi drill --stack NAME checks that the deployed zonal-shift function could act (see 'cdk-azi drill --help')\n`);
     return command === undefined ? 2 : 0;
   }
   if (command !== 'gameday') {
