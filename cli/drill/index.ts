@@ -228,7 +228,8 @@ export async function main(argv: string[], io: Io = STDIO, env: NodeJS.ProcessEn
     try {
       resolved = await credentials();
     } catch (err) {
-      throw new DrillError(2, `no AWS credentials (${oneLine((err as Error).message)}); pass --profile or set AWS_PROFILE`);
+      const source = args.profile ? ` for profile ${args.profile}` : '';
+      throw new DrillError(2, `no AWS credentials${source} (${oneLine((err as Error).message)}); pass --profile or set AWS_PROFILE`);
     }
     const functions = await findFunctions(cloudformation, args.stack, region);
     const reports: DrillReport[] = [];

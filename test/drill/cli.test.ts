@@ -5,7 +5,7 @@
  * the function is the real handler module reading from the local ARC, CloudWatch and STS.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCOUNT, AZS, LB_ARN, rawConfig, zoneNames } from '../lambda/support/fixtures';
@@ -113,6 +113,12 @@ function drill(args: string[], caller: Caller | null = DRILLER, extraEnv: Record
     ...(caller ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey } : {}),
     ...extraEnv,
   };
+  // An empty value stands for "not set".
+  for (const [key, value] of Object.entries(env)) {
+    if (value === '') {
+      delete env[key];
+    }
+  }
   return new Promise((resolve) => {
     execFile(process.execPath, [join(ROOT, 'bin', 'cdk-azi.js'), 'drill', ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
@@ -145,6 +151,23 @@ describe('a deployed function that can act', () => {
     expect(run.stdout).toMatch(/^us-east-1b  use1-az1  7\/7 +ALARM +none +start$/m);
     expect(run.stdout).toMatch(/^us-east-1b  start: isolated impact in us-east-1b/m);
     expect(w.arc.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+  });
+
+  test('--profile takes the credentials and the Region from the shared config files', async () => {
+    await deploy();
+    writeFileSync(join(home, 'profiles-credentials'), `[drill]\naws_access_key_id = ${DRILLER.accessKeyId}\naws_secret_access_key = ${DRILLER.secretAccessKey}\n`);
+    writeFileSync(join(home, 'profiles-config'), '[profile drill]\nregion = us-east-1\n');
+    const run = await drill(['--stack', STACK, '--profile', 'drill'], null, {
+      AWS_REGION: '',
+      AWS_CONFIG_FILE: join(home, 'profiles-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, 'profiles-credentials'),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`caller    ${DRILLER.arn}`);
+    const unknown = await drill(['--stack', STACK, '--profile', 'nobody'], null, { AWS_CONFIG_FILE: join(home, 'profiles-config'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'profiles-credentials') });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^cdk-azi drill: no AWS credentials for profile nobody \(.+\); pass --profile or set AWS_PROFILE\n$/);
   });
 
   test('--json prints the function\'s report', async () => {
