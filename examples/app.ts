@@ -50,10 +50,11 @@ export class ReferenceServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ReferenceServiceStackProps) {
     super(scope, id, props);
-    // Whoever may assume this role in the account can run `npx cdk-azi drill` (reads only).
+    // Whoever may assume this role in the account can run `npx cdk-azi drill`: the role may only
+    // invoke the zonal-shift function, and a drill reads and never shifts.
     const drillRole = new iam.Role(this, 'DrillRole', {
       assumedBy: new iam.AccountRootPrincipal(),
-      description: 'cdk-azi: run npx cdk-azi drill against the zonal-shift function (reads only, never shifts)',
+      description: 'cdk-azi: may invoke the zonal-shift function, to run npx cdk-azi drill (a drill reads, never shifts)',
       maxSessionDuration: Duration.hours(1),
     });
     this.service = new AzIndependentService(this, 'Service', {

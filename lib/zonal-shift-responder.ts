@@ -137,10 +137,12 @@ export interface ZonalShiftResponderProps {
   /**
    * IAM roles allowed to run a drill (`npx cdk-azi drill --stack NAME`): the function reads what
    * an incident would make it read, for every zone, and reports what it would decide, without
-   * writing to ARC. Each role's policy is given `lambda:InvokeFunction` on the function (an
-   * imported role needs `mutable: true`, or grant it yourself), and the function accepts a drill
-   * only with a presigned `sts:GetCallerIdentity` proof that one of these roles signed for this
-   * function. Roles in the function's account and partition. More can be added with `allowDrill`.
+   * writing to ARC. The function's resource policy lets each role invoke it (imported roles and
+   * roles of other stacks or accounts included), and the function accepts a drill only with a
+   * presigned `sts:GetCallerIdentity` proof that one of these roles signed for this function.
+   * Invoking the function also lets a role send it other events (a reconcile, which the schedule
+   * runs every minute anyway; malformed events, which it refuses and counts as refusals). More
+   * can be added with `allowDrill`.
    *
    * @default - none: every drill is refused
    */
@@ -412,19 +414,27 @@ export class ZonalShiftResponder extends Construct {
   }
 
   /**
-   * Allows an IAM role to run drills (`npx cdk-azi drill`): grants it `lambda:InvokeFunction` on the
-   * function and adds it to the roles whose identity proof the function accepts. A drill reads and
-   * decides for every zone and never writes to ARC.
+   * Allows an IAM role to run drills (`npx cdk-azi drill`): the function's resource policy lets it
+   * invoke the function, and the role joins those whose identity proof the function accepts. A
+   * drill reads and decides for every zone and never writes to ARC.
    *
    * @param role the role a person or a pipeline assumes to run the drill
    */
   public allowDrill(role: iam.IRole): void {
+    if (!Token.isUnresolved(role.roleArn) && !ROLE_ARN.test(role.roleArn)) {
+      throw new Error(`allowDrill: ${role.roleArn} is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>); a drill runs under an assumed role. Pass an iam.Role or iam.Role.fromRoleArn(...).`);
+    }
     if (this.drillRoles.some((known) => known === role || known.roleArn === role.roleArn)) {
       return;
     }
     this.drillRoles.push(role);
-    // The drill invokes the unqualified function; no version or alias is granted.
-    iam.Grant.addToPrincipal({ grantee: role, actions: ['lambda:InvokeFunction'], resourceArns: [this.handler.functionArn] });
+    // A resource policy on the function, in this stack: it works for imported and immutable
+    // roles, roles of other stacks (no reference cycle) and of other accounts. The drill invokes
+    // the unqualified function; no version or alias is allowed.
+    this.handler.addPermission(`DrillInvoke${this.drillRoles.length}`, {
+      principal: new iam.ArnPrincipal(role.roleArn),
+      action: 'lambda:InvokeFunction',
+    });
   }
 
   /**
@@ -609,6 +619,8 @@ export class ZonalShiftResponder extends Construct {
 const ESTIMATED_ZONE_ID_LENGTH = 16;
 /** `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name up to 32>/<16 hex>`. */
 const ESTIMATED_LOAD_BALANCER_ARN_LENGTH = 130;
+/** An IAM role ARN, with or without a path. */
+const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/(?:[^/]+\/)*[\w+=,.@-]{1,64}$/;
 /** `arn:aws:iam::<account>:role/` and a generated role name of at most 64 characters. */
 const ESTIMATED_ROLE_ARN_LENGTH = 96;
 /** CloudWatch's limit on an alarm name. */

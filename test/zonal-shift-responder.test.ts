@@ -504,13 +504,20 @@ describe('drill', () => {
     expect(JSON.stringify(Object.values(outputs)[0].Value)).toMatch(/"Fn::GetAtt":\["ResponderHandler[0-9A-F]+","Arn"\]/);
   });
 
-  test('without drill roles the configuration names none (every drill is refused) and nobody is granted invoke', () => {
+  /** The function's resource-policy statements whose principal is not a service. */
+  function roleInvokers(stack: Stack): unknown[] {
+    return Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Permission'))
+      .map((permission) => permission.Properties)
+      .filter((properties) => typeof properties.Principal !== 'string' || !properties.Principal.endsWith('.amazonaws.com'));
+  }
+
+  test('without drill roles the configuration names none (every drill is refused) and no role may invoke', () => {
     const { stack } = wiredResponder();
     expect(handlerConfig(stack).drill).toBeUndefined();
-    expect(Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction' })]) } } })).toEqual({});
+    expect(roleInvokers(stack)).toEqual([]);
   });
 
-  test('a drill role is in the configuration and may invoke the unqualified function only', () => {
+  test('a drill role is in the configuration, and the function\'s resource policy lets it invoke the unqualified function', () => {
     const { stack, responder } = wiredResponder();
     const role = new iam.Role(stack, 'Driller', { assumedBy: new iam.AccountRootPrincipal() });
     responder.allowDrill(role);
@@ -518,19 +525,44 @@ describe('drill', () => {
     expect(handlerConfig(stack).drill).toEqual(['<token>']);
     const resolved = JSON.stringify(stack.resolve(handlerEnvironment(Template.fromStack(stack)).ZONAL_SHIFT_CONFIG));
     expect(resolved).toMatch(/"drill\\":\[\\""\s*,\s*\{"Fn::GetAtt":\["Driller[0-9A-F]+","Arn"\]\}/);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      Roles: [{ Ref: Match.stringLikeRegexp('^Driller') }],
-      PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ResponderHandler'), 'Arn'] } }] },
-    });
+    expect(roleInvokers(stack)).toEqual([{
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [expect.stringMatching(/^ResponderHandler/), 'Arn'] },
+      Principal: { 'Fn::GetAtt': [expect.stringMatching(/^Driller/), 'Arn'] },
+    }]);
+    // Nothing is added to the role's own policies.
+    expect(Template.fromStack(stack).findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^Driller') }] } })).toEqual({});
   });
 
-  test('an imported role from its ARN is named by that ARN', () => {
+  test('an imported role, even immutable, is named by its ARN and allowed by the resource policy', () => {
     const stack = newStack();
-    const role = iam.Role.fromRoleArn(stack, 'Ops', 'arn:aws:iam::111111111111:role/team/OpsDrill');
+    const role = iam.Role.fromRoleArn(stack, 'Ops', 'arn:aws:iam::111111111111:role/team/OpsDrill', { mutable: false });
     const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: ZONES, drillRoles: [role] });
     const zones = ZONES.map((zone) => zoneAlarms(stack, zone));
     zones.forEach((zone, i) => responder.respondTo(zone.isolated, zone.options(zones.filter((_, j) => j !== i).map((other) => other.impaired))));
     expect(handlerConfig(stack).drill).toEqual(['arn:aws:iam::111111111111:role/team/OpsDrill']);
+    expect(roleInvokers(stack)).toEqual([expect.objectContaining({ Principal: 'arn:aws:iam::111111111111:role/team/OpsDrill' })]);
+  });
+
+  test('a drill role kept in another stack synthesizes (no reference cycle)', () => {
+    const app = new App();
+    const env = { account: '111111111111', region: 'us-east-1' };
+    const roles = new Stack(app, 'Roles', { env });
+    const role = new iam.Role(roles, 'Drill', { assumedBy: new iam.AccountRootPrincipal() });
+    const stack = new Stack(app, 'Service', { env });
+    const responder = new ZonalShiftResponder(stack, 'Responder', { loadBalancers: [importedLoadBalancer(stack)], availabilityZones: ZONES, drillRoles: [role] });
+    const zones = ZONES.map((zone) => zoneAlarms(stack, zone));
+    zones.forEach((zone, i) => responder.respondTo(zone.isolated, zone.options(zones.filter((_, j) => j !== i).map((other) => other.impaired))));
+    expect(() => app.synth()).not.toThrow();
+    expect(roleInvokers(stack)).toHaveLength(1);
+  });
+
+  test.each([
+    ['an IAM user', 'arn:aws:iam::111111111111:user/alice'],
+    ['an assumed-role session', 'arn:aws:sts::111111111111:assumed-role/Drill/alice'],
+  ])('%s is refused at synthesis, naming the value', (_name, arn) => {
+    const { stack, responder } = newResponder();
+    expect(() => responder.allowDrill(iam.Role.fromRoleArn(stack, 'Bad', arn))).toThrow(`allowDrill: ${arn} is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)`);
   });
 
   test('drill roles count toward the 4 KB configuration', () => {

@@ -9,6 +9,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -16,7 +17,7 @@ import { DRILL_BINDING_HEADER, stsEndpoint } from '../../lambda/zonal-shift/call
 import { DRILL_ACTION, DrillReport } from '../../lambda/zonal-shift/drill';
 import { RECONCILE_EVENT } from '../../lambda/zonal-shift/event';
 import { DRILL_OUTPUT_MARKER } from '../../lib/private/drill-output';
-import { formatReport } from './report';
+import { formatReport, isReady } from './report';
 
 /** How long the identity proof stays valid. */
 const PROOF_EXPIRY_SECONDS = 60;
@@ -40,6 +41,9 @@ options:
 
 exit status: 0 every zone ready; 1 the drill found a problem or could not run;
 2 bad input (option, credentials, Region, no such stack, no function in it)
+
+The proof is signed for the function's Regional STS endpoint, whatever STS endpoint your
+environment names; CDK_AZI_DRILL_STS_ENDPOINT names another (for tests with a local STS).
 `;
 
 /** Output streams, replaceable in tests. */
@@ -98,7 +102,7 @@ function parseArgs(argv: string[]): Args {
     switch (arg) {
       case '--stack': out.stack = value; break;
       case '--region':
-        if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) {
+        if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value)) {
           throw new DrillError(2, `--region ${value} is not a Region name; give one like us-east-1`);
         }
         out.region = value;
@@ -142,9 +146,14 @@ async function findFunctions(cloudformation: CloudFormationClient, stack: string
   return [...new Set(arns)];
 }
 
-/** A presigned sts:GetCallerIdentity query, bound to one function by a signed header. */
+/**
+ * A presigned sts:GetCallerIdentity query, bound to one function by a signed header. It is signed
+ * for the STS endpoint the function sends it to: the function's Regional endpoint, whatever STS
+ * endpoint the caller's own environment names (`CDK_AZI_DRILL_STS_ENDPOINT` names the local one
+ * that tests give the function).
+ */
 export async function identityProof(credentials: AwsCredentialIdentity, functionArn: string, region: string, partition: string, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
-  const url = new URL(stsEndpoint(region, partition, env));
+  const url = new URL(stsEndpoint(region, partition, { AWS_ENDPOINT_URL_STS: env.CDK_AZI_DRILL_STS_ENDPOINT }));
   const signer = new SignatureV4({ service: 'sts', region, credentials, sha256: Sha256, uriEscapePath: true });
   const presigned = await signer.presign({
     method: 'GET',
@@ -205,8 +214,25 @@ async function drill(lambda: LambdaClient, functionArn: string, proof: Record<st
   return report;
 }
 
+/**
+ * Drops the AWS SDK's notice about Node.js 20 (multi-line, on every run): the command's error
+ * output stays one line. Other warnings pass.
+ */
+function quietSdkNotices(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const text = typeof warning === 'string' ? warning : warning.message;
+    if (type === 'NodeVersionSupportWarning' || (warning as Error).name === 'NodeVersionSupportWarning' || /AWS SDK for JavaScript \(v3\)[\s\S]*require node/.test(text)) {
+      return;
+    }
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 /** Runs `cdk-azi drill <args>`; resolves to the exit status. */
 export async function main(argv: string[], io: Io = STDIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  quietSdkNotices();
   try {
     const args = parseArgs(argv);
     if (args.help) {
@@ -216,7 +242,8 @@ export async function main(argv: string[], io: Io = STDIO, env: NodeJS.ProcessEn
     if (!args.stack) {
       throw new DrillError(2, '--stack is required: name the deployed stack (e.g. --stack CdkAziReference)');
     }
-    const credentials = defaultProvider({ profile: args.profile });
+    // A named profile wins over credentials in the environment (without the SDK's warning).
+    const credentials = args.profile ? fromIni({ profile: args.profile }) : defaultProvider();
     const cloudformation = new CloudFormationClient({ region: args.region, profile: args.profile, credentials });
     let region: string;
     try {
@@ -232,15 +259,27 @@ export async function main(argv: string[], io: Io = STDIO, env: NodeJS.ProcessEn
       throw new DrillError(2, `no AWS credentials${source} (${oneLine((err as Error).message)}); pass --profile or set AWS_PROFILE`);
     }
     const functions = await findFunctions(cloudformation, args.stack, region);
+    // Every function is drilled; one that cannot be reaches the output as a refusal.
     const reports: DrillReport[] = [];
+    let worst = 0;
     for (const functionArn of functions) {
       const [, partition = 'aws', functionRegion = region] = /^arn:([^:]+):lambda:([^:]+):/.exec(functionArn) ?? [];
       const lambda = new LambdaClient({ region: functionRegion, profile: args.profile, credentials: async () => resolved });
       const proof = await identityProof(resolved, functionArn, functionRegion, partition, env);
-      reports.push(await drill(lambda, functionArn, proof));
+      try {
+        reports.push(await drill(lambda, functionArn, proof));
+      } catch (err) {
+        if (!(err instanceof DrillError) || functions.length === 1) {
+          throw err;
+        }
+        io.err(`cdk-azi drill: ${err.message}`);
+        worst = Math.max(worst, err.code);
+      }
     }
-    io.out(args.json ? JSON.stringify(reports, undefined, 2) : formatReport(args.stack, region, reports));
-    return reports.every((report) => report.ready) ? 0 : 1;
+    if (reports.length > 0) {
+      io.out(args.json ? JSON.stringify(reports, undefined, 2) : formatReport(args.stack, region, reports));
+    }
+    return Math.max(worst, reports.every(isReady) ? 0 : 1);
   } catch (err) {
     if (err instanceof DrillError) {
       io.err(`cdk-azi drill: ${err.message}`);

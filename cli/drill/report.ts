@@ -24,6 +24,17 @@ function shiftsHere(zone: DrillZone): string {
   }).join(', ');
 }
 
+/**
+ * Whether a report shows a function that could act: not refused, no problem of the function or of
+ * a zone, at least one zone. Computed here, not taken from the report's own `ready`.
+ */
+export function isReady(report: DrillReport): boolean {
+  return !report.refused
+    && (report.problems ?? []).length === 0
+    && report.zones.length > 0
+    && report.zones.every((zone) => zone.problems.length === 0);
+}
+
 function formatOne(report: DrillReport): string[] {
   const lines = [`function  ${report.functionArn ?? '-'}`];
   if (report.refused) {
@@ -33,6 +44,9 @@ function formatOne(report: DrillReport): string[] {
   lines.push(`caller    ${report.caller ?? '-'}`);
   if (report.dryRun) {
     lines.push('mode      dry-run: in an incident the function would log its decisions and shift nothing');
+  }
+  for (const problem of report.problems ?? []) {
+    lines.push(`problem   ${problem}`);
   }
   lines.push('');
   const rows = [['ZONE', 'AZ ID', 'ALARMS', 'IMPACT ALARM', 'SHIFTED AWAY', 'WOULD']];
@@ -58,16 +72,23 @@ export function formatReport(stack: string, region: string, reports: DrillReport
   }
   const zones = reports.flatMap((report) => report.zones);
   const problems = zones.reduce((sum, zone) => sum + zone.problems.length, 0);
+  const functionProblems = reports.reduce((sum, report) => sum + (report.problems ?? []).length, 0);
   const refused = reports.filter((report) => report.refused).length;
-  if (reports.every((report) => report.ready)) {
+  if (reports.every(isReady)) {
     lines.push(`ready: ${zones.length} zone(s) read and decided without a problem`);
   } else {
     const parts = [];
     if (refused > 0) {
       parts.push(`${refused} function(s) refused the drill`);
     }
+    if (functionProblems > 0) {
+      parts.push(`${functionProblems} problem(s) of the function`);
+    }
     if (problems > 0) {
       parts.push(`${problems} problem(s) in ${zones.filter((zone) => zone.problems.length > 0).length} of ${zones.length} zone(s)`);
+    }
+    if (parts.length === 0) {
+      parts.push('no zone was drilled');
     }
     lines.push(`NOT READY: ${parts.join('; ')}`);
   }

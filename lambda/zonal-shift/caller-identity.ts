@@ -15,6 +15,8 @@ import { DNS_SUFFIX } from './arc-client';
 export const DRILL_BINDING_HEADER = 'x-cdk-azi-drill';
 /** The longest validity of a proof the function accepts (`X-Amz-Expires`, seconds). */
 export const MAX_PROOF_EXPIRY_SECONDS = 300;
+/** Clock difference allowed between the caller and the function. */
+export const PROOF_CLOCK_SKEW_SECONDS = 60;
 /** Upper bound of a proof's query (a session token is at most a few KB). */
 const MAX_PROOF_BYTES = 8192;
 
@@ -26,7 +28,8 @@ export interface CallerIdentity {
 
 /** Verifies a presigned `GetCallerIdentity` query and returns whose it is. */
 export interface IdentityVerifier {
-  callerIdentity(signedQuery: Record<string, string>, binding: string): Promise<CallerIdentity>;
+  /** @param nowMs the function's clock, for the proof's age */
+  callerIdentity(signedQuery: Record<string, string>, binding: string, nowMs: number): Promise<CallerIdentity>;
 }
 
 /** A proof that was refused before or by STS; the message says why, for the drill's refusal. */
@@ -47,8 +50,12 @@ const REQUIRED_KEYS = ['Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential
  * Checks the shape of a proof: a presigned `GetCallerIdentity` query (nothing else STS could be
  * asked to do), short-lived, with the binding header among the signed headers. Returns the query,
  * or throws {@link IdentityProofError} naming what is wrong.
+ *
+ * STS itself accepts a presigned request for 15 minutes after `X-Amz-Date`, whatever
+ * `X-Amz-Expires` says, so the function checks the age itself: signed at most `X-Amz-Expires`
+ * (plus clock skew) ago, and not in the future.
  */
-export function checkProof(value: unknown): Record<string, string> {
+export function checkProof(value: unknown, nowMs: number): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new IdentityProofError('the drill has no identity proof (identity.query); run it with `npx cdk-azi drill`');
   }
@@ -77,6 +84,19 @@ export function checkProof(value: unknown): Record<string, string> {
   const expires = Number(query['X-Amz-Expires']);
   if (!/^[1-9][0-9]*$/.test(query['X-Amz-Expires']) || expires > MAX_PROOF_EXPIRY_SECONDS) {
     throw new IdentityProofError(`the identity proof must expire within ${MAX_PROOF_EXPIRY_SECONDS} s (X-Amz-Expires ${query['X-Amz-Expires'].slice(0, 12)})`);
+  }
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query['X-Amz-Date']);
+  const signedAtMs = date ? Date.UTC(+date[1], +date[2] - 1, +date[3], +date[4], +date[5], +date[6]) : NaN;
+  if (Number.isNaN(signedAtMs)) {
+    throw new IdentityProofError(`the identity proof's X-Amz-Date ${query['X-Amz-Date'].slice(0, 20)} is not a SigV4 date`);
+  }
+  const skewMs = PROOF_CLOCK_SKEW_SECONDS * 1000;
+  const ageSeconds = Math.floor((nowMs - signedAtMs) / 1000);
+  if (signedAtMs > nowMs + skewMs) {
+    throw new IdentityProofError(`the identity proof is dated ${query['X-Amz-Date']}, ${-ageSeconds} s in the future (more than ${PROOF_CLOCK_SKEW_SECONDS} s of clock skew); check the caller's clock`);
+  }
+  if (nowMs - signedAtMs > expires * 1000 + skewMs) {
+    throw new IdentityProofError(`the identity proof was signed ${ageSeconds} s ago, more than its ${expires} s (plus ${PROOF_CLOCK_SKEW_SECONDS} s of clock skew); run the drill again`);
   }
   const signed = query['X-Amz-SignedHeaders'].split(';');
   if (!signed.includes('host') || !signed.includes(DRILL_BINDING_HEADER)) {
@@ -121,15 +141,16 @@ export class StsIdentityVerifier implements IdentityVerifier {
     }
   }
 
-  async callerIdentity(signedQuery: Record<string, string>, binding: string): Promise<CallerIdentity> {
-    const query = checkProof(signedQuery);
+  async callerIdentity(signedQuery: Record<string, string>, binding: string, nowMs: number): Promise<CallerIdentity> {
+    const query = checkProof(signedQuery, nowMs);
     const search = Object.keys(query).sort().map((key) => `${encode(key)}=${encode(query[key])}`).join('&');
     const path = `${this.url.pathname.replace(/\/+$/, '')}/?${search}`;
     const { status, body } = await this.get(path, { [DRILL_BINDING_HEADER]: binding });
     if (status !== 200) {
       const code = xmlText(body, 'Code') ?? `HTTP ${status}`;
       const message = xmlText(body, 'Message') ?? '';
-      throw new IdentityProofError(`STS refused the identity proof: ${code}${message ? `: ${message}` : ''}`);
+      const hint = code === 'SignatureDoesNotMatch' ? ' (a proof signed for another function, Region or STS endpoint does not verify here)' : '';
+      throw new IdentityProofError(`STS refused the identity proof: ${code}${message ? `: ${message}` : ''}${hint}`);
     }
     const arn = xmlText(body, 'Arn');
     const account = xmlText(body, 'Account');

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { AlarmStateValue } from './alarm-rule';
 import { CLOUDWATCH_RETRY, RetryPolicy, worstCallMs } from './budget';
-import { AlarmReader, AlarmState, DimensionSet } from './types';
+import { AlarmActions, AlarmReader, AlarmState, DimensionSet } from './types';
 
 /** DescribeAlarms accepts at most this many names per call. */
 export const DESCRIBE_ALARMS_BATCH = 100;
@@ -26,6 +26,13 @@ function dimensionSet(dimensions: Dimension[] | undefined): DimensionSet {
     }
   }
   return out;
+}
+
+function actionsOf(alarm: { ActionsEnabled?: boolean; AlarmActions?: string[]; OKActions?: string[] }): AlarmActions | undefined {
+  if (alarm.ActionsEnabled === undefined) {
+    return undefined;
+  }
+  return { enabled: alarm.ActionsEnabled, onAlarm: alarm.AlarmActions ?? [], onOk: alarm.OKActions ?? [] };
 }
 
 function stateSince(alarm: { StateTransitionedTimestamp?: Date; StateUpdatedTimestamp?: Date }): number | undefined {
@@ -51,6 +58,7 @@ export function metricAlarmState(alarm: MetricAlarm): AlarmState {
     state: stateOf(alarm.StateValue),
     dimensionSets: sets,
     stateSince: stateSince(alarm),
+    actions: actionsOf(alarm),
   };
 }
 
@@ -64,6 +72,7 @@ export function compositeAlarmState(alarm: CompositeAlarm): AlarmState {
     rule: alarm.AlarmRule ?? '',
     dimensionSets: [],
     stateSince: stateSince(alarm),
+    actions: actionsOf(alarm),
   };
 }
 

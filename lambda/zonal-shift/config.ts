@@ -109,7 +109,7 @@ export function parseConfig(env: Record<string, string | undefined>): HandlerCon
   const loadBalancers = field<string[]>(raw, 'loadBalancers', (v) => isStringArray(v) && (v as string[]).every((arn) => arn.startsWith('arn:')), 'an array of load balancer ARNs');
   const names = field<string[]>(raw, 'names', isStringArray, 'an array of alarm names');
   const alarms = field<unknown[]>(raw, 'alarms', Array.isArray, 'an array');
-  const drillRoles = raw.drill === undefined ? [] : field<string[]>(raw, 'drill', (v) => isStringArray(v) && (v as string[]).every((arn) => /^arn:[^:]+:iam::\d{12}:role\//.test(arn)), 'an array of IAM role ARNs');
+  const drill = drillRoles(raw.drill);
   if (worstDecisionMs() > timeoutSeconds * 1000) {
     fail(`a decision may take ${worstDecisionMs()} ms, more than the function's timeout of ${timeoutSeconds} s`);
   }
@@ -166,8 +166,27 @@ export function parseConfig(env: Record<string, string | undefined>): HandlerCon
     dryRun: field<boolean>(raw, 'dryRun', isBoolean, 'true or false'),
     metricsNamespace: namespace,
     groups: groupByZone(wired, zoneIds, owner),
-    drillRoles: [...drillRoles],
+    drillRoles: drill.roles,
+    ...(drill.problem ? { drillProblem: drill.problem } : {}),
   };
+}
+
+const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\//;
+
+/**
+ * The drill roles. A bad entry only costs drills (it is left out and reported by the drill):
+ * the incident path must not stop over a diagnostic setting.
+ */
+function drillRoles(value: unknown): { roles: string[]; problem?: string } {
+  if (value === undefined) {
+    return { roles: [] };
+  }
+  if (!Array.isArray(value)) {
+    return { roles: [], problem: "'drill' is not an array of IAM role ARNs" };
+  }
+  const roles = value.filter((arn): arn is string => typeof arn === 'string' && ROLE_ARN.test(arn));
+  const bad = value.filter((arn) => !roles.includes(arn as string));
+  return bad.length === 0 ? { roles } : { roles, problem: `'drill' names ${bad.length} value(s) that are not IAM role ARNs, left out: ${JSON.stringify(bad[0]).slice(0, 120)}` };
 }
 
 const unique = (values: string[]) => [...new Set(values)];

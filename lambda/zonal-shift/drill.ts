@@ -70,8 +70,10 @@ export interface DrillZone {
 /** The answer to a drill. */
 export interface DrillReport {
   readonly drill: true;
-  /** Whether every zone could be read and decided: no refusal, no problem. */
+  /** Whether every zone could be read and decided: no refusal, no problem, at least one zone. */
   readonly ready: boolean;
+  /** Problems of the function as a whole (no zone wired, bad drill roles). */
+  readonly problems: string[];
   /** Why the drill was refused (then nothing was read). */
   readonly refused?: string;
   readonly functionArn?: string;
@@ -133,7 +135,7 @@ function shiftsOf(resource: ManagedResource, group: ZoneGroup): DrillShift[] {
 }
 
 /** The reads and the would-be decision of one zone. Never throws: a failed read is a problem. */
-async function drillZone(group: ZoneGroup, config: HandlerConfig, deps: HandlerDeps, resources: Map<string, Promise<ManagedResource>>): Promise<DrillZone> {
+async function drillZone(group: ZoneGroup, config: HandlerConfig, deps: HandlerDeps, resources: Map<string, Promise<ManagedResource>>, functionArn: string): Promise<DrillZone> {
   const problems: string[] = [];
   if (!AZ_ID.test(group.availabilityZoneId)) {
     problems.push(`no AZ ID for ${group.availabilityZone} (the deploy-time lookup gave ${JSON.stringify(group.availabilityZoneId)}); ARC takes the ID`);
@@ -173,9 +175,14 @@ async function drillZone(group: ZoneGroup, config: HandlerConfig, deps: HandlerD
       problems.push(dimensions);
     }
     for (const wired of group.wired) {
-      const rule = ruleProblem(byName.get(wired.name)!, byName);
+      const alarm = byName.get(wired.name)!;
+      const rule = ruleProblem(alarm, byName);
       if (rule) {
         problems.push(rule);
+      }
+      const actions = actionProblem(alarm, functionArn);
+      if (actions) {
+        problems.push(actions);
       }
     }
   }
@@ -198,10 +205,32 @@ async function drillZone(group: ZoneGroup, config: HandlerConfig, deps: HandlerD
   };
 }
 
+/** Whether an ARN names the function (unqualified, or a version or alias of it). */
+function isFunction(arn: string, functionArn: string): boolean {
+  return arn === functionArn || arn.startsWith(`${functionArn}:`);
+}
+
+/** Why an isolated-impact alarm would not invoke the function on ALARM, or undefined. */
+function actionProblem(alarm: AlarmState, functionArn: string): string | undefined {
+  const later = 'only the reconcile schedule would act, up to a reconcile interval later';
+  if (alarm.actions === undefined) {
+    return undefined;
+  }
+  if (!alarm.actions.enabled) {
+    return `alarm ${alarm.name} has its actions disabled (ActionsEnabled false): ${later}`;
+  }
+  if (!alarm.actions.onAlarm.some((action) => isFunction(action, functionArn))) {
+    return `alarm ${alarm.name} does not invoke this function on ALARM: ${later}`;
+  }
+  return undefined;
+}
+
 /** Why a drill must not run, or who asked for it. */
-async function authorize(event: Record<string, unknown>, config: HandlerConfig, deps: DrillDeps, functionArn: string | undefined): Promise<{ refused: string } | { caller: CallerIdentity }> {
+async function authorize(event: Record<string, unknown>, config: HandlerConfig, deps: DrillDeps, functionArn: string | undefined): Promise<{ refused: string } | { caller: CallerIdentity; functionArn: string }> {
   if (config.drillRoles.length === 0) {
-    return { refused: 'no drill roles are configured: pass drillRoles to the ZonalShiftResponder (or AzIndependentService) to allow drills' };
+    return { refused: config.drillProblem
+      ? `no usable drill roles: ${config.drillProblem}`
+      : 'no drill roles are configured: pass drillRoles to the ZonalShiftResponder (or AzIndependentService) to allow drills' };
   }
   if (!functionArn) {
     return { refused: "the invocation does not name the function's ARN, so the identity proof cannot be checked" };
@@ -210,14 +239,14 @@ async function authorize(event: Record<string, unknown>, config: HandlerConfig, 
   const query = typeof identity === 'object' && identity !== null ? (identity as Record<string, unknown>).query : undefined;
   let caller: CallerIdentity;
   try {
-    caller = await deps.identity.callerIdentity(query as Record<string, string>, functionArn);
+    caller = await deps.identity.callerIdentity(query as Record<string, string>, functionArn, deps.runtime.now().getTime());
   } catch (err) {
     return { refused: err instanceof IdentityProofError ? err.message : `the identity proof could not be checked: ${describeError(err)}` };
   }
   if (!isAllowedCaller(caller.arn, config.drillRoles)) {
     return { refused: `${caller.arn} is not one of the drill roles (${config.drillRoles.join(', ')})` };
   }
-  return { caller };
+  return { caller, functionArn };
 }
 
 /**
@@ -229,7 +258,14 @@ export async function runDrill(event: unknown, config: HandlerConfig, deps: Dril
   const asked = await authorize(event as Record<string, unknown>, config, deps, functionArn);
   if ('refused' in asked) {
     log(deps, { level: 'WARN', message: 'drill refused', drill: true, reason: asked.refused });
-    return { drill: true, ready: false, refused: asked.refused, functionArn, dryRun: config.dryRun, zones: [] };
+    return { drill: true, ready: false, refused: asked.refused, functionArn, dryRun: config.dryRun, problems: [], zones: [] };
+  }
+  const problems: string[] = [];
+  if (config.groups.length === 0) {
+    problems.push('the function answers for no zone: no isolated-impact alarm is wired with its options (respondTo(alarm, options) or respondToZonalAlarms)');
+  }
+  if (config.drillProblem) {
+    problems.push(config.drillProblem);
   }
   const resources = new Map<string, Promise<ManagedResource>>();
   const zones: DrillZone[] = [];
@@ -248,17 +284,18 @@ export async function runDrill(event: unknown, config: HandlerConfig, deps: Dril
         problems: ['the invocation ran out of time before this zone was drilled (too many zones for one drill; wire fewer per responder)'],
       };
     } else {
-      zone = await drillZone(group, config, deps, resources);
+      zone = await drillZone(group, config, deps, resources, asked.functionArn);
     }
     log(deps, { level: zone.problems.length === 0 ? 'INFO' : 'WARN', message: 'drill', drill: true, caller: asked.caller.arn, ...zone });
     zones.push(zone);
   }
   return {
     drill: true,
-    ready: zones.every((zone) => zone.problems.length === 0),
+    ready: problems.length === 0 && zones.every((zone) => zone.problems.length === 0),
     functionArn,
     caller: asked.caller.arn,
     dryRun: config.dryRun,
+    problems,
     zones,
   };
 }

@@ -18,6 +18,15 @@ export interface AlarmState {
    * `StateUpdatedTimestamp` when the former is absent; undefined when neither was returned.
    */
   readonly stateSince?: number;
+  /** The alarm's actions, when DescribeAlarms returned them. */
+  readonly actions?: AlarmActions;
+}
+
+/** Whether an alarm acts, and whom it notifies on ALARM and on OK. */
+export interface AlarmActions {
+  readonly enabled: boolean;
+  readonly onAlarm: string[];
+  readonly onOk: string[];
 }
 
 /** Reads alarm states (cloudwatch:DescribeAlarms, both alarm types, as few calls as possible). */
@@ -147,6 +156,8 @@ export interface HandlerConfig {
   readonly groups: ZoneGroup[];
   /** ARNs of the IAM roles that may run a drill (none: every drill is refused). */
   readonly drillRoles: string[];
+  /** What was wrong with the configured drill roles (the bad ones are left out). */
+  readonly drillProblem?: string;
 }
 
 /** Everything the decision pipeline needs. */

@@ -8,14 +8,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCOUNT, AZS, LB_ARN, rawConfig, zoneNames } from '../lambda/support/fixtures';
+import { ACCOUNT, AZS, FUNCTION_ARN, LB_ARN, rawConfig, zoneNames } from '../lambda/support/fixtures';
 import { FakeStsServer } from '../lambda/support/fake-sts-server';
 import { World } from '../lambda/support/world';
 import { Caller, FakeCloudFormationServer, FakeLambdaServer } from './support/local-endpoints';
 
 const ROOT = join(__dirname, '..', '..');
 const STACK = 'CdkAziReference';
-const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:CdkAziReference-ServiceZonalShiftHandler7283-AbCdEf123456`;
 const DRILL_ROLE = `arn:aws:iam::${ACCOUNT}:role/CdkAziReference-DrillRoleFAEAA2C2-Q1w2E3r4T5y6`;
 const DRILLER: Caller = { accessKeyId: 'AKIADRILLER', secretAccessKey: 'driller-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/CdkAziReference-DrillRoleFAEAA2C2-Q1w2E3r4T5y6/alice` };
 const STRANGER: Caller = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'stranger-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob` };
@@ -108,8 +107,7 @@ function drill(args: string[], caller: Caller | null = DRILLER, extraEnv: Record
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_CLOUDFORMATION: cloudformation.endpoint,
     AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-    AWS_ENDPOINT_URL_STS: sts.endpoint,
-    NODE_NO_WARNINGS: '1',
+    CDK_AZI_DRILL_STS_ENDPOINT: sts.endpoint,
     ...(caller ? { AWS_ACCESS_KEY_ID: caller.accessKeyId, AWS_SECRET_ACCESS_KEY: caller.secretAccessKey } : {}),
     ...extraEnv,
   };
@@ -224,6 +222,36 @@ describe('what the incident path needs and does not have: exit 1', () => {
     expect(run.stderr).toBe(`cdk-azi drill: lambda:InvokeFunction on ${FUNCTION_ARN} was denied: User: ${STRANGER.arn} is not authorized to perform: lambda:InvokeFunction on resource: ${FUNCTION_ARN} because no identity-based policy allows the lambda:InvokeFunction action (use credentials of one of the function's drill roles)\n`);
   });
 
+  test('the verdict is the command\'s own: a report that claims ready with a problem, or with no zone, is not', async () => {
+    await deploy();
+    const zone = { loadBalancerArn: LB_ARN, availabilityZone: 'us-east-1a', availabilityZoneId: 'use1-az6', alarms: [], shifts: [], decision: 'nothing', reason: 'clear' };
+    const lying = { drill: true, ready: true, functionArn: FUNCTION_ARN, caller: DRILLER.arn, dryRun: false, problems: [], zones: [{ ...zone, problems: ['alarm x does not exist'] }] };
+    lambda.functions.set(FUNCTION_ARN, { run: async () => lying, invokers: [DRILLER.arn] });
+    const run = await drill(['--stack', STACK]);
+    expect(run.code).toBe(1);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('NOT READY: 1 problem(s) in 1 of 1 zone(s)');
+
+    lambda.functions.set(FUNCTION_ARN, { run: async () => ({ ...lying, zones: [] }), invokers: [DRILLER.arn] });
+    const empty = await drill(['--stack', STACK]);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout.trimEnd().split('\n').at(-1)).toBe('NOT READY: no zone was drilled');
+  });
+
+  test('a stack with two functions: one that cannot be drilled does not hide the other\'s report', async () => {
+    await deploy();
+    const second = FUNCTION_ARN.replace('AbCdEf123456', 'Second000001');
+    lambda.functions.set(second, { run: async () => ({}), invokers: [] });
+    cloudformation.stacks.set('TwoResponders', [
+      { OutputKey: 'AZonalShiftDrillFunction1', OutputValue: FUNCTION_ARN, Description: OUTPUT_DESCRIPTION },
+      { OutputKey: 'BZonalShiftDrillFunction2', OutputValue: second, Description: OUTPUT_DESCRIPTION.replace('Service/ZonalShift', 'Other/ZonalShift') },
+    ]);
+    const run = await drill(['--stack', 'TwoResponders']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`cdk-azi drill: lambda:InvokeFunction on ${second} was denied: User: ${DRILLER.arn} is not authorized to perform: lambda:InvokeFunction on resource: ${second} because no identity-based policy allows the lambda:InvokeFunction action (use credentials of one of the function's drill roles)\n`);
+    expect(run.stdout).toContain(`function  ${FUNCTION_ARN}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('ready: 3 zone(s) read and decided without a problem');
+  });
+
   test('a function that fails', async () => {
     await deploy();
     lambda.functions.set(FUNCTION_ARN, { run: async () => { throw new TypeError('boom'); }, invokers: [DRILLER.arn] });
@@ -253,6 +281,11 @@ describe('bad input: exit 2 and one line', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^cdk-azi drill: no AWS credentials \(.+\); pass --profile or set AWS_PROFILE\n$/);
     expect(cloudformation.requests.length).toBe(requests);
+  });
+
+  test('Regions of every partition are Region names (eusc-de-east-1 among them)', async () => {
+    const run = await drill(['--stack', STACK, '--region', 'eusc-de-east-1']);
+    expect(run.stderr).not.toContain('is not a Region name');
   });
 
   test('no Region', async () => {

@@ -7,11 +7,10 @@ import { identityProof } from '../../cli/drill/index';
 import { StsIdentityVerifier } from '../../lambda/zonal-shift/caller-identity';
 import { parseConfig } from '../../lambda/zonal-shift/config';
 import { DrillDeps, DrillReport, runDrill } from '../../lambda/zonal-shift/drill';
-import { ACCOUNT, AZS, AZ_ID_MAP, LB_ARN, rawConfig, zoneNames } from './support/fixtures';
+import { ACCOUNT, AZS, AZ_ID_MAP, FUNCTION_ARN, LB_ARN, rawConfig, zoneNames } from './support/fixtures';
 import { FakeStsServer } from './support/fake-sts-server';
 import { World, WorldOptions } from './support/world';
 
-const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:Reference-ZonalShiftHandler-AbC123`;
 const DRILL_ROLE = `arn:aws:iam::${ACCOUNT}:role/ops/Reference-DrillRole-XyZ789`;
 const DRILLER = { accessKeyId: 'AKIADRILLER', secretAccessKey: 'driller-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Reference-DrillRole-XyZ789/alice` };
 const STRANGER = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'stranger-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob` };
@@ -32,11 +31,13 @@ afterEach(async () => {
 async function world(options: WorldOptions & { drill?: string[] } = {}): Promise<World> {
   const created = await World.start({ config: { ...rawConfig(options), drill: options.drill ?? [DRILL_ROLE] }, ...options });
   worlds.push(created);
+  // The function's clock is the proof signer's: the function checks a proof's age.
+  created.nowMs = Date.now();
   return created;
 }
 
 async function drillEvent(who: { accessKeyId: string; secretAccessKey: string }, boundTo = FUNCTION_ARN) {
-  return { source: 'cdk-azi.zonal-shift', action: 'drill', identity: { query: await identityProof(who, boundTo, 'us-east-1', 'aws', { AWS_ENDPOINT_URL_STS: sts.endpoint }) } };
+  return { source: 'cdk-azi.zonal-shift', action: 'drill', identity: { query: await identityProof(who, boundTo, 'us-east-1', 'aws', { CDK_AZI_DRILL_STS_ENDPOINT: sts.endpoint }) } };
 }
 
 function drill(w: World, event: unknown, functionArn = FUNCTION_ARN): Promise<DrillReport> {
@@ -90,6 +91,7 @@ describe('a drill by an allowed role', () => {
 
   test('our shift past half its expiry: the drill says extend, and extends nothing', async () => {
     const w = await world();
+    w.nowMs = Date.now() - 20 * 60_000;
     w.setZone('us-east-1a', { alb: 'ALARM', probe: 'ALARM' });
     await w.invoke({ source: 'cdk-azi.zonal-shift', action: 'reconcile' });
     expect(arcWrites(w)).toEqual(['StartZonalShift']);
@@ -195,19 +197,26 @@ describe('a drill the function refuses reads nothing', () => {
 
   test('a proof made for another function does not verify', async () => {
     const w = await world();
-    const other = FUNCTION_ARN.replace('AbC123', 'Other1');
+    const other = FUNCTION_ARN.replace('AbCdEf123456', 'Other1');
     expect(await refused(w, await drillEvent(DRILLER, other))).toMatch(/^STS refused the identity proof: SignatureDoesNotMatch/);
   });
 
-  test('an expired proof does not verify', async () => {
+  test('a proof older than its 60 s (and a minute of clock skew) is refused, though STS would still take it', async () => {
     const w = await world();
     const event = await drillEvent(DRILLER);
-    sts.nowMs = () => Date.now() + 61_000;
-    try {
-      expect(await refused(w, event)).toMatch(/^STS refused the identity proof: SignatureDoesNotMatch/);
-    } finally {
-      sts.nowMs = () => Date.now();
-    }
+    w.advance(121_000);
+    expect(await refused(w, event)).toMatch(/^the identity proof was signed 12[12] s ago, more than its 60 s \(plus 60 s of clock skew\); run the drill again \[sts calls: 0\]$/);
+    // STS itself takes a presigned request for 15 minutes, whatever X-Amz-Expires says.
+    const stale = new URLSearchParams(event.identity.query);
+    const answer = await fetch(`${sts.endpoint}/?${stale}`, { headers: { 'x-cdk-azi-drill': FUNCTION_ARN } });
+    expect(answer.status).toBe(200);
+  });
+
+  test('a proof dated in the future is refused', async () => {
+    const w = await world();
+    const event = await drillEvent(DRILLER);
+    w.advance(-10 * 60_000);
+    expect(await refused(w, event)).toMatch(/^the identity proof is dated \d{8}T\d{6}Z, (59\d|60\d) s in the future \(more than 60 s of clock skew\); check the caller's clock \[sts calls: 0\]$/);
   });
 
   test('a proof that is not a presigned GetCallerIdentity is never sent', async () => {
@@ -228,9 +237,61 @@ describe('a drill the function refuses reads nothing', () => {
   });
 });
 
-test('the configuration keeps drill roles, and refuses anything but IAM role ARNs', () => {
-  const raw = rawConfig();
-  expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify(raw) }).drillRoles).toEqual([]);
-  expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [DRILL_ROLE] }) }).drillRoles).toEqual([DRILL_ROLE]);
-  expect(() => parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [`arn:aws:iam::${ACCOUNT}:user/alice`] }) })).toThrow("'drill' must be an array of IAM role ARNs");
+describe('drill roles in the configuration', () => {
+  test('are kept; a bad entry is left out and reported, and never stops the incident path', async () => {
+    const raw = rawConfig();
+    expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify(raw) }).drillRoles).toEqual([]);
+    const good = parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [DRILL_ROLE] }) });
+    expect(good.drillRoles).toEqual([DRILL_ROLE]);
+    expect(good.drillProblem).toBeUndefined();
+    const user = `arn:aws:iam::${ACCOUNT}:user/alice`;
+    expect(parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...raw, drill: [user, DRILL_ROLE] }) })).toMatchObject({
+      drillRoles: [DRILL_ROLE],
+      drillProblem: `'drill' names 1 value(s) that are not IAM role ARNs, left out: "${user}"`,
+    });
+
+    const w = await world({ drill: [user, DRILL_ROLE] });
+    w.setZone('us-east-1a', { alb: 'ALARM', probe: 'ALARM' });
+    const decisions = await w.invoke({ source: 'cdk-azi.zonal-shift', action: 'reconcile' });
+    expect(decisions.map((decision) => decision.decision)).toEqual(['started', 'nothing-to-do', 'nothing-to-do']);
+    const report = await drill(w, await drillEvent(DRILLER));
+    expect(report.problems).toEqual([`'drill' names 1 value(s) that are not IAM role ARNs, left out: "${user}"`]);
+    expect(report.ready).toBe(false);
+  });
+
+  test('no usable role: every drill is refused with the reason', async () => {
+    const w = await world({ drill: 'everyone' as unknown as string[] });
+    expect((await drill(w, await drillEvent(DRILLER))).refused).toBe("no usable drill roles: 'drill' is not an array of IAM role ARNs");
+  });
+});
+
+test('a function that answers for no zone is not ready', async () => {
+  const w = await world();
+  const report = await runDrill(await drillEvent(DRILLER), { ...w.config, groups: [] }, { ...w.deps, identity: new StsIdentityVerifier(sts.endpoint) }, { functionArn: FUNCTION_ARN });
+  expect(report.zones).toEqual([]);
+  expect(report.problems).toEqual(['the function answers for no zone: no isolated-impact alarm is wired with its options (respondTo(alarm, options) or respondToZonalAlarms)']);
+  expect(report.ready).toBe(false);
+});
+
+describe('an isolated-impact alarm that would not invoke the function', () => {
+  test.each([
+    ['actions disabled', { ActionsEnabled: false }, 'has its actions disabled (ActionsEnabled false)'],
+    ['another function on ALARM', { AlarmActions: [FUNCTION_ARN.replace('AbCdEf123456', 'Other1')] }, 'does not invoke this function on ALARM'],
+    ['no ALARM action', { AlarmActions: [] }, 'does not invoke this function on ALARM'],
+  ])('%s', async (_name, change, message) => {
+    const w = await world();
+    const isolated = zoneNames('us-east-1b').isolated;
+    Object.assign(w.cloudwatch.compositeAlarms.find((alarm) => alarm.AlarmName === isolated)!, change);
+    const report = await drill(w, await drillEvent(DRILLER));
+    const b = report.zones.find((zone) => zone.availabilityZone === 'us-east-1b')!;
+    expect(b.problems).toEqual([`alarm ${isolated} ${message}: only the reconcile schedule would act, up to a reconcile interval later`]);
+    expect(report.zones.filter((zone) => zone !== b).every((zone) => zone.problems.length === 0)).toBe(true);
+  });
+
+  test('an alias of the function on ALARM is the function', async () => {
+    const w = await world();
+    const isolated = zoneNames('us-east-1b').isolated;
+    Object.assign(w.cloudwatch.compositeAlarms.find((alarm) => alarm.AlarmName === isolated)!, { AlarmActions: [`${FUNCTION_ARN}:live`] });
+    expect((await drill(w, await drillEvent(DRILLER))).ready).toBe(true);
+  });
 });

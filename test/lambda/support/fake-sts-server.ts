@@ -18,12 +18,16 @@ export interface StsRequest {
 }
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+/** How long STS takes a presigned request, whatever its `X-Amz-Expires`. */
+const PRESIGNED_VALIDITY_SECONDS = 15 * 60;
 
 /**
  * STS `GetCallerIdentity` on 127.0.0.1, as the Query protocol answers it in XML, for presigned
  * requests (query-string SigV4, checked by the tests' own verifier with the fake's clock): 403
  * `InvalidClientTokenId` for an unknown access key, 403 `SignatureDoesNotMatch` for a wrong or
- * expired signature (the signed headers included), 400 `InvalidAction` for another action.
+ * expired signature (the signed headers included), 400 `InvalidAction` for another action. Like
+ * STS, it takes a presigned request for 15 minutes after `X-Amz-Date`, whatever `X-Amz-Expires`
+ * says.
  */
 export class FakeStsServer {
   static async start(region = 'us-east-1'): Promise<FakeStsServer> {
@@ -71,7 +75,7 @@ export class FakeStsServer {
       return [403, error('InvalidClientTokenId', 'The security token included in the request is invalid.')];
     }
     const expectation = { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey, region: this.region, service: 'sts' };
-    if (!verifyPresignedSigV4(req, body, expectation, this.nowMs())) {
+    if (!verifyPresignedSigV4(req, body, expectation, this.nowMs(), PRESIGNED_VALIDITY_SECONDS)) {
       return [403, error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.')];
     }
     const account = identity.arn.split(':')[4];

@@ -13,6 +13,8 @@ export const OTHER_LB_ARN = lbArn(OTHER_LB_DIM);
 export const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 export const AZ_ID_MAP: Record<string, string> = { 'us-east-1a': 'use1-az6', 'us-east-1b': 'use1-az1', 'us-east-1c': 'use1-az2' };
 export const OWNER = 'a1b2c3d4e5';
+/** The zonal-shift function the isolated-impact alarms invoke. */
+export const FUNCTION_ARN = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:CdkAziReference-ServiceZonalShiftHandler7283-AbCdEf123456`;
 /** The exact comment of our shift away from a zone. */
 export const ourComment = (az: string, owner = OWNER) => `cdk-azi:${owner} isolated impact in ${az}`;
 
@@ -131,7 +133,12 @@ export function detectionTree(impaired: string[], opts: TreeOptions = {}): { met
   for (const az of azs) {
     const others = azs.filter((other) => other !== az).map((other) => quoted(zoneNames(other).impaired));
     const isolated = impaired.length === 1 && impaired[0] === az;
-    composite.push(compositeAlarm(zoneNames(az).isolated, `(${quoted(zoneNames(az).impaired)} AND (NOT (${others.join(' OR ')})))`, isolated ? 'ALARM' : 'OK'));
+    composite.push({
+      ...compositeAlarm(zoneNames(az).isolated, `(${quoted(zoneNames(az).impaired)} AND (NOT (${others.join(' OR ')})))`, isolated ? 'ALARM' : 'OK'),
+      ActionsEnabled: true,
+      AlarmActions: [FUNCTION_ARN],
+      OKActions: [FUNCTION_ARN],
+    });
   }
   return { metric, composite };
 }

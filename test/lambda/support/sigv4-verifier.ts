@@ -129,9 +129,10 @@ export function verifySigV4(req: http.IncomingMessage, body: string, expected: S
  * Whether a presigned request (query-string authentication) carries the signature AWS would
  * compute: the canonical query is every parameter but `X-Amz-Signature`, the signed headers come
  * from `X-Amz-SignedHeaders`, and the payload hash is that of the body (empty for a GET). Also
- * false once `X-Amz-Date` plus `X-Amz-Expires` seconds is before `nowMs`.
+ * false once `X-Amz-Date` plus `X-Amz-Expires` seconds (or the service's own `validitySeconds`,
+ * when it ignores `X-Amz-Expires`) is before `nowMs`.
  */
-export function verifyPresignedSigV4(req: http.IncomingMessage, body: string, expected: SigV4Expectation, nowMs: number): boolean {
+export function verifyPresignedSigV4(req: http.IncomingMessage, body: string, expected: SigV4Expectation, nowMs: number, validitySeconds?: number): boolean {
   const rawUrl = req.url ?? '/';
   const queryAt = rawUrl.indexOf('?');
   const rawPath = queryAt >= 0 ? rawUrl.slice(0, queryAt) : rawUrl;
@@ -153,7 +154,7 @@ export function verifyPresignedSigV4(req: http.IncomingMessage, body: string, ex
     return false;
   }
   const signedAt = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8), +amzDate.slice(9, 11), +amzDate.slice(11, 13), +amzDate.slice(13, 15));
-  if (nowMs > signedAt + expires * 1000) {
+  if (nowMs > signedAt + (validitySeconds ?? expires) * 1000) {
     return false;
   }
   const signedHeaders = signedHeaderList.split(';');
