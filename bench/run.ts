@@ -1,4 +1,5 @@
 // `npm run bench`: speed and size figures, printed, never asserted. Not part of `npm test`.
+import { runDrillBench } from './drill-bench';
 import { runGamedayBench } from './gameday-bench';
 import { runHandlerBench } from './handler-bench';
 import { runProbeBench } from './probe-bench';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   runSynthBench();
   runWavesBench();
   await runGamedayBench();
+  runDrillBench();
 }
 
 main().catch((error) => {
