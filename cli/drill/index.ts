@@ -16,6 +16,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { DRILL_BINDING_HEADER, stsEndpoint } from '../../lambda/zonal-shift/caller-identity';
 import { DRILL_ACTION, DrillReport } from '../../lambda/zonal-shift/drill';
 import { RECONCILE_EVENT } from '../../lambda/zonal-shift/event';
+import { Io, STDIO, readCliOptions } from '../../lib/private/cli-options';
 import { DRILL_OUTPUT_MARKER } from '../../lib/private/drill-output';
 import { formatReport, isReady } from './report';
 
@@ -47,15 +48,7 @@ environment names; CDK_AZI_DRILL_STS_ENDPOINT names another (for tests with a lo
 `;
 
 /** Output streams, replaceable in tests. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const STDIO: Io = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
+export type { Io };
 
 /** A failure with its exit status and a one-line message. */
 class DrillError extends Error {
@@ -76,30 +69,13 @@ const WITH_VALUE = ['--stack', '--region', '--profile'];
 
 function parseArgs(argv: string[]): Args {
   const out: Args = { json: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let value: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    if (arg === '--help' || arg === '-h') {
-      out.help = true;
-      continue;
-    }
-    if (arg === '--json') {
-      out.json = true;
-      continue;
-    }
-    if (!WITH_VALUE.includes(arg)) {
-      throw new DrillError(2, `unknown option '${arg}'; run 'cdk-azi drill --help' for the options`);
-    }
-    value = value ?? argv[++i];
-    if (value === undefined || value === '' || value.startsWith('--')) {
-      throw new DrillError(2, `${arg} needs a value; run 'cdk-azi drill --help' for the options`);
-    }
-    switch (arg) {
+  const fail = (message: string): never => {
+    throw new DrillError(2, message);
+  };
+  for (const { name, value = '' } of readCliOptions(argv, 'drill', WITH_VALUE, fail)) {
+    switch (name) {
+      case '--help': out.help = true; break;
+      case '--json': out.json = true; break;
       case '--stack': out.stack = value; break;
       case '--region':
         if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(value)) {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { readStack } from './assembly';
+import { Io, STDIO, readCliOptions } from '../private/cli-options';
 import { GamedayInputError } from './errors';
 import { formatJson, formatSvg, formatText } from './report';
 import { describeBuiltIns, loadScenario, parseDuration } from './scenarios';
@@ -47,32 +48,13 @@ const WITH_VALUE = ['--app', '--stack', '--scenario', '--chart', '--duration', '
 
 function parseArgs(args: string[]): Parsed {
   const out: Parsed = { app: 'cdk.out', json: false, help: false };
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    if (arg === '--help' || arg === '-h') {
-      out.help = true;
-      continue;
-    }
-    if (arg === '--json') {
-      out.json = true;
-      continue;
-    }
-    if (!WITH_VALUE.includes(arg)) {
-      throw new GamedayInputError(`unknown option '${arg}'; run 'cdk-azi gameday --help' for the options`);
-    }
-    if (value === undefined) {
-      value = args[++i];
-    }
-    if (value === undefined || value === '' || (value.startsWith('--') && WITH_VALUE.concat('--json', '--help').includes(value))) {
-      throw new GamedayInputError(`${arg} needs a value; run 'cdk-azi gameday --help' for the options`);
-    }
+  const fail = (message: string): never => {
+    throw new GamedayInputError(message);
+  };
+  for (const { name: arg, value = '' } of readCliOptions(args, 'gameday', WITH_VALUE, fail)) {
     switch (arg) {
+      case '--help': out.help = true; break;
+      case '--json': out.json = true; break;
       case '--app': out.app = value; break;
       case '--stack': out.stack = value; break;
       case '--scenario': out.scenario = value; break;
@@ -92,15 +74,7 @@ function parseArgs(args: string[]): Parsed {
 }
 
 /** Output streams, replaceable in tests. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const STDIO: Io = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-};
+export type { Io };
 
 /** Runs `cdk-azi <args>`; resolves to the exit code (0 done, 2 bad input, 1 failure). */
 export async function main(argv: string[], io: Io = STDIO): Promise<number> {
