@@ -269,6 +269,8 @@ describe('bad input: exit 2 and one line', () => {
     [[], 'cdk-azi drill: --stack is required: name the deployed stack (e.g. --stack CdkAziReference)'],
     [['--stack', STACK, '--region', 'mars'], 'cdk-azi drill: --region mars is not a Region name; give one like us-east-1'],
     [['--stack', STACK, '--force'], "cdk-azi drill: unknown option '--force'; run 'cdk-azi drill --help' for the options"],
+    [['--stack', STACK, '--json=yes'], "cdk-azi drill: unknown option '--json=yes'; run 'cdk-azi drill --help' for the options"],
+    [['--stack', '--region'], "cdk-azi drill: --stack needs a value; run 'cdk-azi drill --help' for the options"],
   ])('%j', async (args, message) => {
     const run = await drill(args);
     expect(run).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
