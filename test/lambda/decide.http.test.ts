@@ -407,3 +407,114 @@ describe('configuration', () => {
     expect(() => parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...rawConfig(), timeoutSeconds: 60 }) })).toThrow(/more than the function's timeout of 60 s/);
   });
 });
+
+describe('what an invocation logs and how AWS errors end it', () => {
+  test('each decision is one EMF line: metric Decisions (Count, 1) by Decision, stamped with the decision time', async () => {
+    await start({ impaired: [A] });
+    await world.decide(alarmEvent(ISOLATED_A, 'ALARM'));
+    expect(world.lines).toHaveLength(1);
+    const record = JSON.parse(world.lines[0]);
+    expect(record._aws).toEqual({
+      Timestamp: world.nowMs,
+      CloudWatchMetrics: [{ Namespace: 'CdkAzi/ZonalShift', Dimensions: [['Decision']], Metrics: [{ Name: 'Decisions', Unit: 'Count' }] }],
+    });
+    expect(record).toMatchObject({ Decision: 'started', Decisions: 1, decision: 'started', trigger: ISOLATED_A, availabilityZone: A });
+  });
+
+  test('a throttling error type from ARC is retried whatever its status', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 400, type: 'ThrottlingException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(2);
+  });
+
+  test('a refused ARC call names status, type and message, and a reason only when ARC gave one', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 403, type: 'AccessDeniedException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({
+      decision: 'refused',
+      reason: 'AWS error: 403 AccessDeniedException: injected AccessDeniedException',
+    });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(1);
+  });
+
+  test('cancelling our shift that ARC no longer knows (404) is nothing to do', async () => {
+    await start();
+    seedOurs();
+    world.arc.faults.push({ status: 404, type: 'ResourceNotFoundException', operation: 'CancelZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: 'our zonal shift ended before we cancelled it' });
+    expect(world.arc.calls('CancelZonalShift')).toHaveLength(1);
+  });
+
+  test('extending our shift that ARC no longer knows (404) reads again and starts a new one', async () => {
+    await start({ impaired: [A] });
+    const ours = seedOurs(600);
+    world.arc.faults.push({ status: 404, type: 'ResourceNotFoundException', operation: 'UpdateZonalShift' });
+    world.arc.onRequest = (operation) => {
+      if (operation === 'UpdateZonalShift') {
+        ours.status = 'CANCELED';
+      }
+    };
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('UpdateZonalShift')).toHaveLength(1);
+  });
+
+  test('a CloudWatch server error is left to Lambda retry: thrown, logged as ERROR, no decision line', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 500, code: 'InternalFailure' });
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ name: 'InternalFailure' });
+    expect(world.lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 'ERROR', trigger: ISOLATED_A, availabilityZone: A })]);
+    expect(world.arc.writes()).toHaveLength(0);
+  });
+
+  test('a refused CloudWatch call names status, error name and message', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 403, code: 'AccessDenied' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'refused', reason: 'AWS error: 403 AccessDenied: injected AccessDenied' });
+  });
+
+  test('a 429 from ARC is retried whatever its error type', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 429, type: 'LimitExceededException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(2);
+  });
+
+  test('ARC server errors that outlast the retries reach Lambda as an ArcError, so its error report names the type', async () => {
+    await start({ impaired: [A] });
+    for (let i = 0; i < 3; i++) {
+      world.arc.faults.push({ status: 503, type: 'ServiceUnavailableException', operation: 'GetManagedResource' });
+    }
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ name: 'ArcError', status: 503 });
+    expect(world.arc.calls('GetManagedResource')).toHaveLength(3);
+  });
+
+  test.each([
+    ['a 429 whatever its error code', 429, 'LimitExceeded'],
+    ['a 3xx (no usable answer, not an error of the request)', 302, 'Found'],
+  ])('a CloudWatch answer that is %s is left to Lambda retry', async (_name, status, code) => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status, code });
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ $metadata: { httpStatusCode: status } });
+    expect(world.decisions()).toEqual([]);
+  });
+
+  test('a CloudWatch 400 that is not throttling is a refusal, not a retry', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 400, code: 'InvalidParameterCombination' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({
+      decision: 'refused',
+      reason: expect.stringMatching(/^AWS error: 400 InvalidParameterCombination(Exception)?: injected InvalidParameterCombination$/),
+    });
+  });
+
+  test('CloudWatch unreachable is left to Lambda retry, logged without an HTTP status', async () => {
+    await start({ impaired: [A] });
+    await world.cloudwatch.close();
+    const error = await world.invoke(alarmEvent(ISOLATED_A, 'ALARM')).then(() => undefined, (err: Error) => err);
+    expect(error).toBeInstanceOf(Error);
+    expect(world.lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'ERROR', error: `${error!.name}: ${error!.message}` }),
+    ]);
+  });
+});
