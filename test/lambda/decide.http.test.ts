@@ -303,7 +303,7 @@ describe('recovery a drain cannot fake', () => {
     expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/OK for 299 s of the 300 s/) });
     world.advance(1000);
     const [zoneA] = await world.invoke(RECONCILE);
-    expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+    expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'cancelled', zonalShiftId: ours.zonalShiftId, reason: expect.stringMatching(/recovery alarms have been OK for the 300 s recovery window/) });
   });
 
   test('probes that never saw the impairment cannot end the shift: a drained zone is not a recovered zone', async () => {
@@ -344,7 +344,7 @@ describe('recovery a drain cannot fake', () => {
   test('without recovery alarms the function never ends its shift', async () => {
     await start({ withRecovery: false });
     const ours = seedOurs();
-    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/ends by expiry or by a person/) });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/^the zone looks clear, but no recovery alarm measures it while shifted.*ends by expiry or by a person/) });
     expect(ours.status).toBe('ACTIVE');
   });
 
@@ -352,6 +352,49 @@ describe('recovery a drain cannot fake', () => {
     await start({ endOnRecovery: false });
     seedOurs();
     expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/ending shifts on recovery is off/) });
+  });
+
+  test('a recovery alarm OK since an unknown time does not end the shift', async () => {
+    await start();
+    const ours = seedOurs();
+    const probe = world.cloudwatch.metricAlarms.find((alarm) => alarm.AlarmName === zoneNames(A).probe)!;
+    delete probe.StateTransitionedTimestamp;
+    delete probe.StateUpdatedTimestamp;
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/recovery alarm us-east-1a-probe is OK since an unknown time/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('our shift without a start time is never ended on recovery', async () => {
+    await start();
+    const ours = seedOurs();
+    ours.startTime = undefined as unknown as number;
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/our shift has no start time/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('a recovery alarm that came back to OK in the second the shift started did not see it fail', async () => {
+    await start();
+    // Every alarm of the world last changed state an hour ago; our shift starts in that second.
+    const now = Math.floor(world.nowMs / 1000);
+    const ours = world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), startTime: now - 3600, expiryTime: now + 1800 });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/no recovery alarm has come back to OK since the shift started/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('one recovery alarm that came back after the shift started is enough; one OK all along does not block', async () => {
+    const config = rawConfig();
+    const errors = config.names.indexOf(zoneNames(A).errors);
+    config.alarms[0] = { ...config.alarms[0], recovery: [...config.alarms[0].recovery, errors] };
+    await start({ config });
+    const ours = seedOurs();
+    const alarm = world.cloudwatch.metricAlarms.find((candidate) => candidate.AlarmName === zoneNames(A).errors)!;
+    alarm.StateTransitionedTimestamp = new Date(world.nowMs - 3 * 3600_000);
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+  });
+
+  test('a clear zone without a shift of ours is nothing to do, and the log says so', async () => {
+    await start();
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/no shift of ours/) });
   });
 });
 
