@@ -303,7 +303,7 @@ describe('recovery a drain cannot fake', () => {
     expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/OK for 299 s of the 300 s/) });
     world.advance(1000);
     const [zoneA] = await world.invoke(RECONCILE);
-    expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+    expect(zoneA).toMatchObject({ availabilityZone: A, decision: 'cancelled', zonalShiftId: ours.zonalShiftId, reason: expect.stringMatching(/recovery alarms have been OK for the 300 s recovery window/) });
   });
 
   test('probes that never saw the impairment cannot end the shift: a drained zone is not a recovered zone', async () => {
@@ -344,7 +344,7 @@ describe('recovery a drain cannot fake', () => {
   test('without recovery alarms the function never ends its shift', async () => {
     await start({ withRecovery: false });
     const ours = seedOurs();
-    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/ends by expiry or by a person/) });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/^the zone looks clear, but no recovery alarm measures it while shifted.*ends by expiry or by a person/) });
     expect(ours.status).toBe('ACTIVE');
   });
 
@@ -352,6 +352,49 @@ describe('recovery a drain cannot fake', () => {
     await start({ endOnRecovery: false });
     seedOurs();
     expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/ending shifts on recovery is off/) });
+  });
+
+  test('a recovery alarm OK since an unknown time does not end the shift', async () => {
+    await start();
+    const ours = seedOurs();
+    const probe = world.cloudwatch.metricAlarms.find((alarm) => alarm.AlarmName === zoneNames(A).probe)!;
+    delete probe.StateTransitionedTimestamp;
+    delete probe.StateUpdatedTimestamp;
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/recovery alarm us-east-1a-probe is OK since an unknown time/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('our shift without a start time is never ended on recovery', async () => {
+    await start();
+    const ours = seedOurs();
+    ours.startTime = undefined as unknown as number;
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/our shift has no start time/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('a recovery alarm that came back to OK in the second the shift started did not see it fail', async () => {
+    await start();
+    // Every alarm of the world last changed state an hour ago; our shift starts in that second.
+    const now = Math.floor(world.nowMs / 1000);
+    const ours = world.arc.seed({ resourceIdentifier: LB_ARN, awayFrom: A_ID, comment: ourComment(A), startTime: now - 3600, expiryTime: now + 1800 });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/no recovery alarm has come back to OK since the shift started/) });
+    expect(ours.status).toBe('ACTIVE');
+  });
+
+  test('one recovery alarm that came back after the shift started is enough; one OK all along does not block', async () => {
+    const config = rawConfig();
+    const errors = config.names.indexOf(zoneNames(A).errors);
+    config.alarms[0] = { ...config.alarms[0], recovery: [...config.alarms[0].recovery, errors] };
+    await start({ config });
+    const ours = seedOurs();
+    const alarm = world.cloudwatch.metricAlarms.find((candidate) => candidate.AlarmName === zoneNames(A).errors)!;
+    alarm.StateTransitionedTimestamp = new Date(world.nowMs - 3 * 3600_000);
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'cancelled', zonalShiftId: ours.zonalShiftId });
+  });
+
+  test('a clear zone without a shift of ours is nothing to do, and the log says so', async () => {
+    await start();
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: expect.stringMatching(/no shift of ours/) });
   });
 });
 
@@ -405,5 +448,116 @@ describe('configuration', () => {
   test('a configuration whose worst case does not fit the timeout is rejected', () => {
     const { parseConfig } = jest.requireActual('../../lambda/zonal-shift/config');
     expect(() => parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify({ ...rawConfig(), timeoutSeconds: 60 }) })).toThrow(/more than the function's timeout of 60 s/);
+  });
+});
+
+describe('what an invocation logs and how AWS errors end it', () => {
+  test('each decision is one EMF line: metric Decisions (Count, 1) by Decision, stamped with the decision time', async () => {
+    await start({ impaired: [A] });
+    await world.decide(alarmEvent(ISOLATED_A, 'ALARM'));
+    expect(world.lines).toHaveLength(1);
+    const record = JSON.parse(world.lines[0]);
+    expect(record._aws).toEqual({
+      Timestamp: world.nowMs,
+      CloudWatchMetrics: [{ Namespace: 'CdkAzi/ZonalShift', Dimensions: [['Decision']], Metrics: [{ Name: 'Decisions', Unit: 'Count' }] }],
+    });
+    expect(record).toMatchObject({ Decision: 'started', Decisions: 1, decision: 'started', trigger: ISOLATED_A, availabilityZone: A });
+  });
+
+  test('a throttling error type from ARC is retried whatever its status', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 400, type: 'ThrottlingException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(2);
+  });
+
+  test('a refused ARC call names status, type and message, and a reason only when ARC gave one', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 403, type: 'AccessDeniedException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({
+      decision: 'refused',
+      reason: 'AWS error: 403 AccessDeniedException: injected AccessDeniedException',
+    });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(1);
+  });
+
+  test('cancelling our shift that ARC no longer knows (404) is nothing to do', async () => {
+    await start();
+    seedOurs();
+    world.arc.faults.push({ status: 404, type: 'ResourceNotFoundException', operation: 'CancelZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'OK'))).toMatchObject({ decision: 'nothing-to-do', reason: 'our zonal shift ended before we cancelled it' });
+    expect(world.arc.calls('CancelZonalShift')).toHaveLength(1);
+  });
+
+  test('extending our shift that ARC no longer knows (404) reads again and starts a new one', async () => {
+    await start({ impaired: [A] });
+    const ours = seedOurs(600);
+    world.arc.faults.push({ status: 404, type: 'ResourceNotFoundException', operation: 'UpdateZonalShift' });
+    world.arc.onRequest = (operation) => {
+      if (operation === 'UpdateZonalShift') {
+        ours.status = 'CANCELED';
+      }
+    };
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('UpdateZonalShift')).toHaveLength(1);
+  });
+
+  test('a CloudWatch server error is left to Lambda retry: thrown, logged as ERROR, no decision line', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 500, code: 'InternalFailure' });
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ name: 'InternalFailure' });
+    expect(world.lines.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ level: 'ERROR', trigger: ISOLATED_A, availabilityZone: A })]);
+    expect(world.arc.writes()).toHaveLength(0);
+  });
+
+  test('a refused CloudWatch call names status, error name and message', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 403, code: 'AccessDenied' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'refused', reason: 'AWS error: 403 AccessDenied: injected AccessDenied' });
+  });
+
+  test('a 429 from ARC is retried whatever its error type', async () => {
+    await start({ impaired: [A] });
+    world.arc.faults.push({ status: 429, type: 'LimitExceededException', operation: 'StartZonalShift' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({ decision: 'started' });
+    expect(world.arc.calls('StartZonalShift')).toHaveLength(2);
+  });
+
+  test('ARC server errors that outlast the retries reach Lambda as an ArcError, so its error report names the type', async () => {
+    await start({ impaired: [A] });
+    for (let i = 0; i < 3; i++) {
+      world.arc.faults.push({ status: 503, type: 'ServiceUnavailableException', operation: 'GetManagedResource' });
+    }
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ name: 'ArcError', status: 503 });
+    expect(world.arc.calls('GetManagedResource')).toHaveLength(3);
+  });
+
+  test.each([
+    ['a 429 whatever its error code', 429, 'LimitExceeded'],
+    ['a 3xx (no usable answer, not an error of the request)', 302, 'Found'],
+  ])('a CloudWatch answer that is %s is left to Lambda retry', async (_name, status, code) => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status, code });
+    await expect(world.invoke(alarmEvent(ISOLATED_A, 'ALARM'))).rejects.toMatchObject({ $metadata: { httpStatusCode: status } });
+    expect(world.decisions()).toEqual([]);
+  });
+
+  test('a CloudWatch 400 that is not throttling is a refusal, not a retry', async () => {
+    await start({ impaired: [A] });
+    world.cloudwatch.faults.push({ status: 400, code: 'InvalidParameterCombination' });
+    expect(await world.decide(alarmEvent(ISOLATED_A, 'ALARM'))).toMatchObject({
+      decision: 'refused',
+      reason: expect.stringMatching(/^AWS error: 400 InvalidParameterCombination(Exception)?: injected InvalidParameterCombination$/),
+    });
+  });
+
+  test('CloudWatch unreachable is left to Lambda retry, logged without an HTTP status', async () => {
+    await start({ impaired: [A] });
+    await world.cloudwatch.close();
+    const error = await world.invoke(alarmEvent(ISOLATED_A, 'ALARM')).then(() => undefined, (err: Error) => err);
+    expect(error).toBeInstanceOf(Error);
+    expect(world.lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'ERROR', error: `${error!.name}: ${error!.message}` }),
+    ]);
   });
 });
