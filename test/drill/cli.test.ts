@@ -25,6 +25,7 @@ let cloudformation: FakeCloudFormationServer;
 let lambda: FakeLambdaServer;
 let home: string;
 let world: World | undefined;
+const functionLog: string[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
@@ -48,6 +49,7 @@ afterAll(async () => {
 afterEach(async () => {
   await world?.close();
   world = undefined;
+  functionLog.splice(0);
   lambda.functions.clear();
   for (const key of Object.keys(process.env)) {
     if (!(key in savedEnv)) {
@@ -80,7 +82,19 @@ async function deploy(options: { drill?: string[]; invokers?: string[] } = {}): 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = require('../../lambda/zonal-shift/index').handler;
   });
-  lambda.functions.set(FUNCTION_ARN, { run: (payload, context) => handler(payload, context), invokers: options.invokers ?? [DRILLER.arn] });
+  lambda.functions.set(FUNCTION_ARN, {
+    run: async (payload, context) => {
+      // The function's log lines go to its log (here, `functionLog`), as in Lambda.
+      const write = process.stdout.write;
+      process.stdout.write = ((chunk: unknown) => functionLog.push(...String(chunk).split('\n').filter((line) => line !== ''))) as unknown as typeof process.stdout.write;
+      try {
+        return await handler(payload, context);
+      } finally {
+        process.stdout.write = write;
+      }
+    },
+    invokers: options.invokers ?? [DRILLER.arn],
+  });
   return world;
 }
 
@@ -137,6 +151,7 @@ describe('a deployed function that can act', () => {
     expect(run.stdout).toContain(`caller    ${DRILLER.arn}`);
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('ready: 3 zone(s) read and decided without a problem');
     expect(w.arc.requests.map((request) => request.operation)).toEqual(['GetManagedResource']);
+    expect(functionLog.map((line) => JSON.parse(line)).map((line) => [line.message, line.availabilityZone])).toEqual(AZS.map((az) => ['drill', az]));
     expect(readmeOutput('ready')).toBe(run.stdout);
   });
 
