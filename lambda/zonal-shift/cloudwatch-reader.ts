@@ -81,7 +81,11 @@ export function compositeAlarmState(alarm: CompositeAlarm): AlarmState {
  * names of one load balancer and zone (the construct keeps them under 100).
  */
 export class CloudWatchAlarmReader implements AlarmReader {
-  constructor(private readonly client: CloudWatchClient) {}
+  /**
+   * @param deadlineMs the deadline of one call, retries included: by default the worst case of
+   * {@link CLOUDWATCH_RETRY}, which the time budget counts on (tests cut it shorter).
+   */
+  constructor(private readonly client: CloudWatchClient, readonly deadlineMs: number = worstCallMs(CLOUDWATCH_RETRY)) {}
 
   async describeAlarms(names: string[]): Promise<AlarmState[]> {
     const unique = [...new Set(names)];
@@ -101,7 +105,7 @@ export class CloudWatchAlarmReader implements AlarmReader {
           AlarmTypes: ['CompositeAlarm', 'MetricAlarm'],
           MaxRecords: DESCRIBE_ALARMS_BATCH,
           NextToken: nextToken,
-        }), { abortSignal: AbortSignal.timeout(worstCallMs(CLOUDWATCH_RETRY)) });
+        }), { abortSignal: AbortSignal.timeout(this.deadlineMs) });
         out.push(...(response.MetricAlarms ?? []).map(metricAlarmState));
         out.push(...(response.CompositeAlarms ?? []).map(compositeAlarmState));
         nextToken = response.NextToken;

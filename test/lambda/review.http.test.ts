@@ -155,9 +155,18 @@ describe('every wired zone counts as "another zone"', () => {
 describe('CloudWatch call deadline', () => {
   // The SDK's requestTimeout is the socket's idle timeout: an answer that trickles in never hits
   // it, so one DescribeAlarms could outlast the decision budget and the function's timeout.
-  test('a DescribeAlarms answer that trickles in is cut at the budget of one call', async () => {
-    const http = await import('node:http');
+  test('by default, one DescribeAlarms call is given the worst case of the CloudWatch retry policy', async () => {
     const { CLOUDWATCH_RETRY, worstCallMs } = await import('../../lambda/zonal-shift/budget');
+    const { CloudWatchAlarmReader, cloudWatchClient } = await import('../../lambda/zonal-shift/cloudwatch-reader');
+    const reader = new CloudWatchAlarmReader(cloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }));
+    expect(reader.deadlineMs).toBe(worstCallMs(CLOUDWATCH_RETRY));
+    expect(reader.deadlineMs).toBe(10_500);
+  });
+
+  // The same cut with a deadline of 1.5 s instead of 10.5 s, so the test does not wait out the
+  // real budget: a byte every 200 ms keeps the socket busy well past the deadline.
+  test('a DescribeAlarms answer that trickles in is cut at the deadline of one call', async () => {
+    const http = await import('node:http');
     const { CloudWatchAlarmReader, cloudWatchClient } = await import('../../lambda/zonal-shift/cloudwatch-reader');
     const timers: NodeJS.Timeout[] = [];
     const server = http.createServer((req, res) => {
@@ -165,25 +174,28 @@ describe('CloudWatch call deadline', () => {
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' });
       res.write(' ');
       for (let i = 1; i <= 40; i++) {
-        timers.push(setTimeout(() => res.write(' '), i * 500));
+        timers.push(setTimeout(() => res.write(' '), i * 200));
       }
-      timers.push(setTimeout(() => res.end('{"MetricAlarms":[],"CompositeAlarms":[]}'), 20_500));
+      timers.push(setTimeout(() => res.end('{"MetricAlarms":[],"CompositeAlarms":[]}'), 8_200));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
+      const deadlineMs = 1500;
       const reader = new CloudWatchAlarmReader(cloudWatchClient({
         region: 'us-east-1',
         endpoint: `http://127.0.0.1:${port}`,
         credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      }));
+      }), deadlineMs);
       const began = Date.now();
       await expect(reader.describeAlarms(['x'])).rejects.toBeDefined();
-      expect(Date.now() - began).toBeLessThan(worstCallMs(CLOUDWATCH_RETRY) + 1500);
+      const took = Date.now() - began;
+      expect(took).toBeGreaterThanOrEqual(deadlineMs - 50);
+      expect(took).toBeLessThan(deadlineMs + 1500);
     } finally {
       timers.forEach(clearTimeout);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
-  }, 40_000);
+  }, 20_000);
 });
