@@ -57,3 +57,48 @@ test('arbitrary values are refused', () => {
     expect(lookUp(parseEvent(value), config)).toEqual({ refusal: expect.objectContaining({ decision: 'refused' }) });
   }), { numRuns: 300 });
 });
+
+// The reason of each refusal is what the decision log says; every one is named exactly.
+test.each<[string, (event: Record<string, any>) => unknown, string]>([
+  ['a string', () => 'event', 'event is not an object'],
+  ['null', () => null, 'event is not an object'],
+  ['an array', () => [], 'event is not an object'],
+  ['the reconcile source with another action', (event) => ({ ...event, source: 'cdk-azi.zonal-shift', action: 'drill!' }), 'event source is not aws.cloudwatch'],
+  ['the reconcile action from another source', (event) => ({ ...event, source: 'aws.cloudwatch.x', action: 'reconcile' }), 'event source is not aws.cloudwatch'],
+  ['an alarm ARN that is not a string', (event) => ({ ...event, alarmArn: ['arn'] }), 'event has no alarmArn'],
+  ['an ARN of another service', (event) => ({ ...event, alarmArn: event.alarmArn.replace(':cloudwatch:', ':sns:') }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN with text before it', (event) => ({ ...event, alarmArn: ` ${event.alarmArn}` }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN of another partition prefix', (event) => ({ ...event, alarmArn: event.alarmArn.replace('arn:aws:', 'arn:xaws:') }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN with an 11-digit account', (event) => ({ ...event, alarmArn: event.alarmArn.replace(`:${ACCOUNT}:`, `:${ACCOUNT.slice(1)}:`) }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN with a 13-digit account', (event) => ({ ...event, alarmArn: event.alarmArn.replace(`:${ACCOUNT}:`, `:${ACCOUNT}1:`) }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN with an upper-case Region', (event) => ({ ...event, alarmArn: event.alarmArn.replace(`:${REGION}:`, `:${REGION.toUpperCase()}:`) }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN without an alarm name', (event) => ({ ...event, alarmArn: event.alarmArn.replace(/alarm:.*$/, 'alarm:') }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN of a dashboard', (event) => ({ ...event, alarmArn: event.alarmArn.replace(':alarm:', ':dashboard:') }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['only the Region differs', (event) => ({ ...event, region: 'us-west-2' }), 'event region or accountId does not match alarmArn'],
+  ['only the account differs', (event) => ({ ...event, accountId: '222222222222' }), 'event region or accountId does not match alarmArn'],
+  ['no alarm data', (event) => ({ ...event, alarmData: undefined }), 'alarmData.alarmName does not match alarmArn'],
+  ['alarm data as an array', (event) => ({ ...event, alarmData: [] }), 'alarmData.alarmName does not match alarmArn'],
+  ['state as a string', (event) => ({ ...event, alarmData: { ...event.alarmData, state: 'ALARM' } }), 'alarmData.state.value is not an alarm state'],
+  ['state value in lower case', (event) => ({ ...event, alarmData: { ...event.alarmData, state: { value: 'alarm' } } }), 'alarmData.state.value is not an alarm state'],
+])('%s is malformed, with its reason', (_name, change, reason) => {
+  expect(parseEvent(change(alarmEvent(wired[0], 'ALARM')))).toEqual({ kind: 'malformed', reason });
+});
+
+test.each<[string, string, string]>([
+  ['aws', 'us-east-1', 'us-east-1a-isolated'],
+  ['aws-us-gov', 'us-gov-west-1', 'a'],
+  ['aws-cn', 'cn-north-1', 'name:with:colons and spaces'],
+  ['aws-iso-b', 'us-isob-east-1', 'x'.repeat(255)],
+])('an alarm event of partition %s in %s is parsed with every part of its ARN', (partition, region, alarmName) => {
+  const alarmArn = `arn:${partition}:cloudwatch:${region}:${ACCOUNT}:alarm:${alarmName}`;
+  for (const state of ['ALARM', 'OK', 'INSUFFICIENT_DATA'] as const) {
+    const event = { source: 'aws.cloudwatch', alarmArn, accountId: ACCOUNT, region, alarmData: { alarmName, state: { value: state } } };
+    expect(parseEvent(event)).toEqual({ kind: 'alarm', alarmName, alarmArn, partition, region, account: ACCOUNT, state });
+  }
+});
+
+test('the reconcile schedule\'s input, and only it, is a reconcile', () => {
+  expect(parseEvent({ source: 'cdk-azi.zonal-shift', action: 'reconcile' })).toEqual({ kind: 'reconcile' });
+  expect(parseEvent({ source: 'cdk-azi.zonal-shift', action: 'reconcile', extra: 1 })).toEqual({ kind: 'reconcile' });
+  expect(parseEvent({ action: 'reconcile' })).toEqual({ kind: 'malformed', reason: 'event source is not aws.cloudwatch' });
+});
