@@ -59,7 +59,7 @@ export default {
   incrementalFile: 'reports/mutation/incremental.json',
   // Mutants that do not compile are discarded before any test runs.
   checkers: ['typescript'],
-  tsconfigFile: 'tsconfig.dev.json',
+  tsconfigFile: 'tsconfig.mutation-check.json',
   // Stryker adds `// @ts-nocheck` to the files it instruments; lambda/ is not in its default list.
   disableTypeChecks: '{lambda,lib,test}/**/*.{js,ts}',
   reporters: ['clear-text', 'progress', 'html', 'json'],
