@@ -6,6 +6,7 @@ import { AlarmStateValue } from '../../lambda/zonal-shift/alarm-rule';
 import { parseConfig } from '../../lambda/zonal-shift/config';
 import { checkDimensions, decideZone, loadBalancerDimension, ruleProblem, shiftRole, ZoneView } from '../../lambda/zonal-shift/rules';
 import { AlarmState, Autoshift, DimensionSet, ZonalShift } from '../../lambda/zonal-shift/types';
+import { alarmStates, isolatedRule } from './support/alarm-states';
 import { AZ_ID_MAP, LB_ARN, LB_DIM, ourComment, quoted, rawConfig, zoneNames } from './support/fixtures';
 
 const config = parseConfig({ ZONAL_SHIFT_CONFIG: JSON.stringify(rawConfig()) });
@@ -15,7 +16,7 @@ const B = zoneNames('us-east-1b');
 const C = zoneNames('us-east-1c');
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const NOW_S = NOW / 1000;
-const ISOLATED_RULE = `${quoted(A.impaired)} AND NOT (${quoted(B.impaired)} OR ${quoted(C.impaired)})`;
+const ISOLATED_RULE = isolatedRule('us-east-1a');
 
 interface Setup {
   states?: Record<string, AlarmStateValue>;
@@ -30,18 +31,8 @@ interface Setup {
 }
 
 function alarms(setup: Setup): AlarmState[] {
-  const out: AlarmState[] = group.alarmNames.filter((name) => !(setup.drop ?? []).includes(name)).map((name) => {
-    const state = setup.states?.[name] ?? 'OK';
-    const stateSince = setup.since && name in setup.since ? setup.since[name] : NOW - 3_600_000;
-    if (name === A.isolated) {
-      return { name, type: 'composite', state, rule: setup.rule ?? ISOLATED_RULE, dimensionSets: [], stateSince };
-    }
-    if (name.endsWith('-impaired')) {
-      return { name, type: 'composite', state, rule: quoted(`${name}-child`), dimensionSets: [], stateSince };
-    }
-    const az = name.slice(0, 'us-east-1a'.length);
-    return { name, type: 'metric', state, dimensionSets: [{ LoadBalancer: LB_DIM, AvailabilityZone: az }], stateSince };
-  });
+  const out = alarmStates([group], { states: setup.states, since: setup.since, rules: setup.rule ? { [A.isolated]: setup.rule } : undefined, now: NOW })
+    .filter((alarm) => !(setup.drop ?? []).includes(alarm.name));
   return setup.alarms ? setup.alarms(out) : out;
 }
 
