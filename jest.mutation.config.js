@@ -14,7 +14,14 @@
 //
 // ts-jest transpiles without type checking (tsconfig.mutation.json): the TypeScript checker of
 // Stryker has already type-checked each mutant with tsconfig.dev.json.
+//
+// CDK_AZI_MUTATION_QUICK=1 leaves out the two slowest suites (the simulated hour and the random
+// sequences of decide.property.test.ts, about 10 s of every mutant of the decision code). A
+// survivor of such a run may still be killed by those suites: check it with a full run of its
+// file, or by applying the change by hand and running every suite.
 const base = require('./package.json').jest;
+
+const SLOW_SUITES = ['<rootDir>/test/lambda/simulated-hour.test.ts', '<rootDir>/test/lambda/decide.property.test.ts'];
 
 module.exports = {
   ...base,
@@ -34,6 +41,7 @@ module.exports = {
       'zonal-probes',
     ].map((name) => `<rootDir>/test/${name}.test.ts`),
   ],
+  testPathIgnorePatterns: [...(base.testPathIgnorePatterns ?? ['/node_modules/']), ...(process.env.CDK_AZI_MUTATION_QUICK === '1' ? SLOW_SUITES : [])],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.mutation.json' }],
   },

@@ -60,6 +60,13 @@ describe('DescribeAlarms calls', () => {
     expect(inputs.map((input) => input.NextToken)).toEqual([undefined, ...Array.from({ length: 9 }, (_, i) => `page+${i + 1}/=`)]);
   });
 
+  test('an answer with only composites, or with neither list, adds no metric alarm', async () => {
+    const { client } = scriptedClient((_input, call) => (call === 1 ? { CompositeAlarms: [{ AlarmName: 'c', AlarmRule: 'TRUE' }] } : {}));
+    const reader = new CloudWatchAlarmReader(client);
+    expect((await reader.describeAlarms(['c'])).map((state) => [state.name, state.type])).toEqual([['c', 'composite']]);
+    expect(await reader.describeAlarms(['d'])).toEqual([]);
+  });
+
   test('no names, no call', async () => {
     const { client, inputs } = scriptedClient(() => ({}));
     await expect(new CloudWatchAlarmReader(client).describeAlarms([])).resolves.toEqual([]);

@@ -66,6 +66,7 @@ test.each([
   ['0m', false],
   ['01h', false],
   ['1d', false],
+  ['30mx', false],
   ['', false],
 ])('expiresIn %j valid: %s', (value, valid) => {
   expect(isValidExpiresIn(value)).toBe(valid);
@@ -89,6 +90,7 @@ test.each<[string, (raw: Record<string, any>) => unknown, string]>([
   ['zone IDs as an array', (raw) => ({ ...raw, zoneIds: ['use1-az6'] }), "'zoneIds' must be an object of AZ name to AZ ID"],
   ['an empty zone ID', (raw) => ({ ...raw, zoneIds: { ...raw.zoneIds, 'us-east-1a': '' } }), "'zoneIds' must be an object of AZ name to AZ ID"],
   ['load balancers that are not strings', (raw) => ({ ...raw, loadBalancers: [1] }), "'loadBalancers' must be an array of load balancer ARNs"],
+  ['one load balancer that is not an ARN among ARNs', (raw) => ({ ...raw, loadBalancers: [...raw.loadBalancers, 'web'] }), "'loadBalancers' must be an array of load balancer ARNs"],
   ['load balancers as one string', (raw) => ({ ...raw, loadBalancers: raw.loadBalancers[0] }), "'loadBalancers' must be an array of load balancer ARNs"],
   ['an empty alarm name', (raw) => ({ ...raw, names: [...raw.names, ''] }), "'names' must be an array of alarm names"],
   ['alarms as an object', (raw) => ({ ...raw, alarms: {} }), "'alarms' must be an array"],
@@ -138,6 +140,7 @@ test.each<[string, unknown, string[], string | undefined]>([
     '\'drill\' names 1 value(s) that are not IAM role ARNs, left out: "arn:aws:iam::111122223333:user/u"'],
   ['a role ARN with a short account', ['arn:aws:iam::1111:role/a', 7], [], '\'drill\' names 2 value(s) that are not IAM role ARNs, left out: "arn:aws:iam::1111:role/a"'],
   ['a role ARN with text before it', ['x arn:aws:iam::111122223333:role/a'], [], '\'drill\' names 1 value(s) that are not IAM role ARNs, left out: "x arn:aws:iam::111122223333:role/a"'],
+  ['a role ARN inside an array', [['arn:aws:iam::111122223333:role/a']], [], '\'drill\' names 1 value(s) that are not IAM role ARNs, left out: ["arn:aws:iam::111122223333:role/a"]'],
   ['a long bad value', ['y'.repeat(300)], [], `'drill' names 1 value(s) that are not IAM role ARNs, left out: "${'y'.repeat(119)}`],
 ])('drill roles %s: kept roles and the problem, never a refusal of the configuration', (_name, drill, roles, problem) => {
   const config = parseConfig(env({ ...rawConfig(), drill }));

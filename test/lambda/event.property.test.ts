@@ -73,6 +73,7 @@ test.each<[string, (event: Record<string, any>) => unknown, string]>([
   ['an ARN with a 13-digit account', (event) => ({ ...event, alarmArn: event.alarmArn.replace(`:${ACCOUNT}:`, `:${ACCOUNT}1:`) }), 'alarmArn is not a CloudWatch alarm ARN'],
   ['an ARN with an upper-case Region', (event) => ({ ...event, alarmArn: event.alarmArn.replace(`:${REGION}:`, `:${REGION.toUpperCase()}:`) }), 'alarmArn is not a CloudWatch alarm ARN'],
   ['an ARN without an alarm name', (event) => ({ ...event, alarmArn: event.alarmArn.replace(/alarm:.*$/, 'alarm:') }), 'alarmArn is not a CloudWatch alarm ARN'],
+  ['an ARN with a second line', (event) => ({ ...event, alarmArn: `${event.alarmArn}\nx` }), 'alarmArn is not a CloudWatch alarm ARN'],
   ['an ARN of a dashboard', (event) => ({ ...event, alarmArn: event.alarmArn.replace(':alarm:', ':dashboard:') }), 'alarmArn is not a CloudWatch alarm ARN'],
   ['only the Region differs', (event) => ({ ...event, region: 'us-west-2' }), 'event region or accountId does not match alarmArn'],
   ['only the account differs', (event) => ({ ...event, accountId: '222222222222' }), 'event region or accountId does not match alarmArn'],
