@@ -208,6 +208,22 @@ describe('the real handler over HTTP', () => {
     expect(cloudwatch.requests).toHaveLength(0);
   });
 
+  test('the refusal of a broken configuration counts in the configured namespace, or the default one', async () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await loadHandler({ ZONAL_SHIFT_CONFIG: undefined })(RECONCILE);
+      await loadHandler({ ZONAL_SHIFT_CONFIG: '{"namespace":"Team/Shifts","owner":"NOT VALID"}' })(RECONCILE);
+    } finally {
+      spy.mockRestore();
+    }
+    const namespaces = written.map((line) => JSON.parse(line)._aws.CloudWatchMetrics[0].Namespace);
+    expect(namespaces).toEqual(['CdkAzi/ZonalShift', 'Team/Shifts']);
+  });
+
   test('an unusable ARC endpoint override is a refusal, not a throw', async () => {
     const [decision] = await loadHandler({ AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: 'not a url' })(alarmEvent('us-east-1a-isolated', 'ALARM'));
     expect(decision).toMatchObject({ decision: 'refused', reason: expect.stringMatching(/^invalid configuration: /) });
