@@ -139,12 +139,7 @@ export class ArcZonalShiftClient implements ShiftApi {
   private send(method: string, pathAndQuery: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
     const transport = this.url.protocol === 'http:' ? http : https;
     return new Promise<RawResponse>((resolveOnce, rejectOnce) => {
-      // The per-attempt budget is a deadline for the whole exchange, not the socket's idle
-      // timeout (an answer that trickles in would never hit that).
-      const deadline = setTimeout(() => {
-        reject(new ArcError({ status: 0, errorType: 'RequestTimeout', message: `no complete response from ${this.url.host} within ${this.timeoutMs} ms` }));
-        request.destroy();
-      }, this.timeoutMs);
+      let deadline: NodeJS.Timeout | undefined;
       const resolve = (value: RawResponse) => {
         clearTimeout(deadline);
         resolveOnce(value);
@@ -153,27 +148,41 @@ export class ArcZonalShiftClient implements ShiftApi {
         clearTimeout(deadline);
         rejectOnce(err);
       };
-      const request = transport.request(
-        {
-          method,
-          protocol: this.url.protocol,
-          hostname: this.url.hostname,
-          port: this.url.port || undefined,
-          path: pathAndQuery,
-          headers,
-          timeout: this.timeoutMs,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }));
-          response.on('error', (err) => reject(networkError(err)));
-        },
-      );
+      let request: http.ClientRequest;
+      try {
+        request = transport.request(
+          {
+            method,
+            protocol: this.url.protocol,
+            hostname: this.url.hostname,
+            port: this.url.port || undefined,
+            path: pathAndQuery,
+            headers,
+            timeout: this.timeoutMs,
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('end', () => resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            }));
+            response.on('error', (err) => reject(networkError(err)));
+          },
+        );
+      } catch (err) {
+        // Node refuses to build some requests (a header with a control character, say) and throws
+        // here. No timer is armed yet, so nothing outlives the refusal.
+        reject(networkError(err as Error));
+        return;
+      }
+      // The per-attempt budget is a deadline for the whole exchange, not the socket's idle
+      // timeout (an answer that trickles in would never hit that).
+      deadline = setTimeout(() => {
+        reject(new ArcError({ status: 0, errorType: 'RequestTimeout', message: `no complete response from ${this.url.host} within ${this.timeoutMs} ms` }));
+        request.destroy();
+      }, this.timeoutMs);
       request.on('timeout', () => {
         request.destroy(new ArcError({
           status: 0,

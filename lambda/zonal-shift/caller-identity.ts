@@ -163,27 +163,36 @@ export class StsIdentityVerifier implements IdentityVerifier {
   private get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     const transport = this.url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => {
+      let deadline: NodeJS.Timeout | undefined;
+      let request: http.ClientRequest;
+      try {
+        request = transport.request({
+          method: 'GET',
+          hostname: this.url.hostname,
+          port: this.url.port || undefined,
+          path,
+          headers: { ...headers, host: this.url.host, accept: 'text/xml' },
+        }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            clearTimeout(deadline);
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
+          response.on('error', (err) => {
+            clearTimeout(deadline);
+            reject(err);
+          });
+        });
+      } catch (err) {
+        // Node refuses to build some requests (a header with a control character, say) and throws
+        // here. No timer is armed yet, so nothing outlives the refusal.
+        reject(new IdentityProofError(`STS could not be asked: ${(err as Error).message}`));
+        return;
+      }
+      deadline = setTimeout(() => {
         request.destroy(new IdentityProofError(`STS did not answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
-      const request = transport.request({
-        method: 'GET',
-        hostname: this.url.hostname,
-        port: this.url.port || undefined,
-        path,
-        headers: { ...headers, host: this.url.host, accept: 'text/xml' },
-      }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          clearTimeout(deadline);
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        response.on('error', (err) => {
-          clearTimeout(deadline);
-          reject(err);
-        });
-      });
       request.on('error', (err) => {
         clearTimeout(deadline);
         reject(err instanceof IdentityProofError ? err : new IdentityProofError(`STS could not be reached: ${err.message}`));

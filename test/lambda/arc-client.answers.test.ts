@@ -219,3 +219,19 @@ test('the endpoint of an unknown partition is built on amazonaws.com; one inheri
   expect(arcEndpoint('us-east-1', 'aws', { AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: 'http://127.0.0.1:3///' })).toBe('http://127.0.0.1:3');
   expect(arcEndpoint('us-east-1', 'aws', { AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: '', AWS_ENDPOINT_URL: 'http://127.0.0.1:4' })).toBe('http://127.0.0.1:4');
 });
+
+test('a request Node refuses to build is a NetworkError, and leaves no timer behind to fail later', async () => {
+  // A session token with a line break cannot be a header value: http.request throws at once.
+  const refused = new ArcZonalShiftClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: async () => ({ accessKeyId: 'AKIDANSWERS', secretAccessKey: 'secret', sessionToken: 'token\nwith a line break' }),
+    timeoutMs: 50,
+  });
+  const err = await errorOf(refused.getManagedResource(LB_ARN));
+  expect(err).toMatchObject({ status: 0, errorType: 'NetworkError' });
+  expect(err.message).toMatch(/x-amz-security-token/i);
+  // Past the deadline: a timer armed before the refusal would fire here and throw.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  expect(received).toEqual([]);
+});

@@ -223,6 +223,16 @@ describe('what STS answers', () => {
     expect(seen).toEqual([]);
   });
 
+  test('a request Node refuses to build is a refusal, and leaves no timer behind to fail later', async () => {
+    answer = () => undefined;
+    // A binding with a line break cannot be a header value: http.request throws at once.
+    await expect(new StsIdentityVerifier(endpoint(), 50).callerIdentity(PROOF, 'arn\nwith a line break', NOW))
+      .rejects.toThrow(/^STS could not be asked: .*x-cdk-azi-drill/);
+    // Past the deadline: a timer armed before the refusal would fire here and throw.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(seen).toEqual([]);
+  });
+
   test('no answer within the timeout, and no server, are refusals', async () => {
     answer = () => undefined;
     const started = Date.now();
