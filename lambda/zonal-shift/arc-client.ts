@@ -84,7 +84,7 @@ export class ArcZonalShiftClient implements ShiftApi {
   }
 
   async getManagedResource(resourceIdentifier: string): Promise<ManagedResource> {
-    const out = await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, {}, undefined, true);
+    const out = await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, undefined, true);
     // An answer that is not ARC's, or about another resource, must never read as "no shifts":
     // the decision would override an autoshift or FIS experiment it cannot see.
     const malformedList = (value: unknown) => value !== undefined && !Array.isArray(value);
@@ -95,18 +95,19 @@ export class ArcZonalShiftClient implements ShiftApi {
   }
 
   async startZonalShift(request: StartShiftRequest): Promise<ZonalShift> {
-    return (await this.call('POST', '/zonalshifts', {}, request)) as ZonalShift;
+    return (await this.call('POST', '/zonalshifts', request)) as ZonalShift;
   }
 
   async updateZonalShift(zonalShiftId: string, update: { expiresIn: string }): Promise<ZonalShift> {
-    return (await this.call('PATCH', `/zonalshifts/${rfc3986(zonalShiftId)}`, {}, update)) as ZonalShift;
+    return (await this.call('PATCH', `/zonalshifts/${rfc3986(zonalShiftId)}`, update)) as ZonalShift;
   }
 
   async cancelZonalShift(zonalShiftId: string): Promise<ZonalShift> {
-    return (await this.call('DELETE', `/zonalshifts/${rfc3986(zonalShiftId)}`, {})) as ZonalShift;
+    return (await this.call('DELETE', `/zonalshifts/${rfc3986(zonalShiftId)}`)) as ZonalShift;
   }
 
-  private async call(method: string, path: string, query: Record<string, string>, body?: unknown, strict = false): Promise<unknown> {
+  /** The operations the handler uses take no query string: the path and the JSON body say it all. */
+  private async call(method: string, path: string, body?: unknown, strict = false): Promise<unknown> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const basePath = this.url.pathname.replace(/\/+$/, '');
     const headers: Record<string, string> = { host: this.url.host, accept: 'application/json' };
@@ -120,15 +121,10 @@ export class ArcZonalShiftClient implements ShiftApi {
       hostname: this.url.hostname,
       port: this.url.port ? Number(this.url.port) : undefined,
       path: basePath + path,
-      query,
       headers,
       body: payload,
     });
-    const search = Object.keys(query)
-      .sort()
-      .map((key) => `${rfc3986(key)}=${rfc3986(query[key])}`)
-      .join('&');
-    const response = await this.send(method, basePath + path + (search ? `?${search}` : ''), signed.headers, payload);
+    const response = await this.send(method, basePath + path, signed.headers, payload);
     const parsed = parseJsonBody(response.body);
     if (response.status >= 200 && response.status < 300) {
       return strict ? parsed : parsed ?? {};
@@ -158,7 +154,6 @@ export class ArcZonalShiftClient implements ShiftApi {
             port: this.url.port || undefined,
             path: pathAndQuery,
             headers,
-            timeout: this.timeoutMs,
           },
           (response) => {
             const chunks: Buffer[] = [];
@@ -177,19 +172,12 @@ export class ArcZonalShiftClient implements ShiftApi {
         reject(networkError(err as Error));
         return;
       }
-      // The per-attempt budget is a deadline for the whole exchange, not the socket's idle
-      // timeout (an answer that trickles in would never hit that).
+      // The per-attempt budget is a deadline for the whole exchange, not a socket idle timeout
+      // (an answer that trickles in would never hit that).
       deadline = setTimeout(() => {
         reject(new ArcError({ status: 0, errorType: 'RequestTimeout', message: `no complete response from ${this.url.host} within ${this.timeoutMs} ms` }));
         request.destroy();
       }, this.timeoutMs);
-      request.on('timeout', () => {
-        request.destroy(new ArcError({
-          status: 0,
-          errorType: 'RequestTimeout',
-          message: `no response from ${this.url.host} within ${this.timeoutMs} ms`,
-        }));
-      });
       request.on('error', (err) => reject(err instanceof ArcError ? err : networkError(err)));
       request.end(payload);
     });
@@ -200,13 +188,11 @@ function networkError(err: Error): ArcError {
   return new ArcError({ status: 0, errorType: 'NetworkError', message: err.message });
 }
 
+/** The body as a JSON object; an empty body, other JSON (an array, a string) or no JSON is undefined. */
 function parseJsonBody(body: string): Record<string, unknown> | undefined {
-  if (body.trim() === '') {
-    return undefined;
-  }
   try {
     const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -215,8 +201,7 @@ function parseJsonBody(body: string): Record<string, unknown> | undefined {
 /** `aws.foo#ConflictException:http://...` -> `ConflictException`. */
 function bareErrorType(raw: string): string {
   const withoutSuffix = raw.split(':')[0];
-  const hash = withoutSuffix.lastIndexOf('#');
-  return (hash >= 0 ? withoutSuffix.slice(hash + 1) : withoutSuffix).trim();
+  return withoutSuffix.slice(withoutSuffix.lastIndexOf('#') + 1).trim();
 }
 
 function toArcError(response: RawResponse, body: Record<string, unknown> | undefined): ArcError {
@@ -246,7 +231,7 @@ function epochSeconds(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     return value;
   }
-  if (typeof value === 'string' && value !== '') {
+  if (typeof value === 'string') {
     const parsed = Date.parse(value);
     return Number.isNaN(parsed) ? undefined : parsed / 1000;
   }

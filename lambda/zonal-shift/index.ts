@@ -18,7 +18,7 @@ const logger = { log: (line: string) => process.stdout.write(`${line}\n`) };
 let loaded: { config: HandlerConfig; deps: DrillDeps } | { error: string } | undefined;
 
 /** The partition of the managed load balancers (all in the function's account and Region). */
-function partitionOf(config: HandlerConfig): string {
+export function partitionOf(config: HandlerConfig): string {
   return /^arn:([^:]+):/.exec(config.groups[0]?.loadBalancerArn ?? '')?.[1] ?? 'aws';
 }
 

@@ -82,6 +82,7 @@ describe('error answers', () => {
     ['a conflict naming the shift and its reason', json(409, { __type: 'ConflictException', message: 'exists', reason: 'ZonalShiftAlreadyExists', zonalShiftId: 'zs-1' }),
       { status: 409, errorType: 'ConflictException', reason: 'ZonalShiftAlreadyExists', zonalShiftId: 'zs-1' }],
     ['a redirect is an error, not an answer', { status: 300, body: '{}' }, { status: 300, errorType: 'Http300' }],
+    ['a type with an empty namespace', json(429, { __type: '#ThrottlingException' }), { status: 429, errorType: 'ThrottlingException' }],
   ])('%s', async (_name, scripted, fields) => {
     answer = scripted;
     const err = await errorOf(client().startZonalShift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', expiresIn: '30m', comment: 'c' }));
@@ -117,6 +118,12 @@ describe('successful answers', () => {
     answer = json(200, { arn: LB_ARN });
     await expect(client().getManagedResource(LB_ARN)).resolves.toMatchObject({ arn: LB_ARN });
   });
+
+  test.each([['a number', '5'], ['a string', '"done"'], ['an array', '[{"zonalShiftId":"zs-9"}]'], ['null', 'null'], ['blank', ' \n ']])(
+    'a 2xx answer to a write whose body is %s, not a JSON object, is an empty shift', async (_name, body) => {
+      answer = { status: 200, headers: { 'content-type': 'application/json' }, body };
+      await expect(client().startZonalShift({ resourceIdentifier: LB_ARN, awayFrom: 'use1-az6', expiresIn: '30m', comment: 'c' })).resolves.toEqual({});
+    });
 
   test('a write answer is returned as ARC sent it', async () => {
     answer = json(200, { zonalShiftId: 'zs-9', status: 'ACTIVE', expiryTime: 1.5e9 });
@@ -201,6 +208,8 @@ describe('the managed resource', () => {
     ['a date that does not parse', 'soon', undefined],
     ['zero', 0, 0],
     ['a boolean', true, undefined],
+    ['an array holding a date', ['2026-11-26T12:00:00Z'], undefined],
+    ['an empty string', '', undefined],
   ])('a time that is %s', (_name, value, seconds) => {
     expect(parseManagedResource({ zonalShifts: [{ expiryTime: value }] }).zonalShifts[0].expiryTime).toBe(seconds);
   });

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { ArcZonalShiftClient, arcEndpoint } from '../../lambda/zonal-shift/arc-client';
 import { ArcError } from '../../lambda/zonal-shift/errors';
@@ -12,6 +13,10 @@ describe('arcEndpoint', () => {
     ['us-east-1', 'aws', {}, 'https://arc-zonal-shift.us-east-1.amazonaws.com'],
     ['cn-north-1', 'aws-cn', {}, 'https://arc-zonal-shift.cn-north-1.amazonaws.com.cn'],
     ['us-gov-west-1', 'aws-us-gov', {}, 'https://arc-zonal-shift.us-gov-west-1.amazonaws.com'],
+    ['us-iso-east-1', 'aws-iso', {}, 'https://arc-zonal-shift.us-iso-east-1.c2s.ic.gov'],
+    ['us-isob-east-1', 'aws-iso-b', {}, 'https://arc-zonal-shift.us-isob-east-1.sc2s.sgov.gov'],
+    ['eu-isoe-west-1', 'aws-iso-e', {}, 'https://arc-zonal-shift.eu-isoe-west-1.cloud.adc-e.uk'],
+    ['us-isof-south-1', 'aws-iso-f', {}, 'https://arc-zonal-shift.us-isof-south-1.csp.hci.ic.gov'],
     ['us-east-1', 'aws', { AWS_ENDPOINT_URL: 'http://127.0.0.1:1/' }, 'http://127.0.0.1:1'],
     ['us-east-1', 'aws', { AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ENDPOINT_URL_ARC_ZONAL_SHIFT: 'http://127.0.0.1:2' }, 'http://127.0.0.1:2'],
   ])('%s in %s with %j -> %s', (region, partition, env, expected) => {
@@ -143,7 +148,10 @@ describe('ArcZonalShiftClient without an answer', () => {
       credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
       timeoutMs: 100,
     });
-    await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'RequestTimeout' });
+    const port = (silent.address() as AddressInfo).port;
+    await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({
+      status: 0, errorType: 'RequestTimeout', message: `no complete response from 127.0.0.1:${port} within 100 ms`,
+    });
     silent.closeAllConnections();
     await new Promise((resolve) => silent.close(resolve));
   });
@@ -159,5 +167,52 @@ describe('ArcZonalShiftClient without an answer', () => {
       credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
     });
     await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
+  });
+});
+
+describe('ArcZonalShiftClient over a connection that breaks', () => {
+  test('an answer cut off after its headers is a NetworkError at once, not a wait for the deadline', async () => {
+    const cut = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"zonalShifts":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    const client = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${(cut.address() as AddressInfo).port}`,
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+      timeoutMs: 5000,
+    });
+    try {
+      await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError', message: 'aborted' });
+    } finally {
+      cut.closeAllConnections();
+      await new Promise((resolve) => cut.close(resolve));
+    }
+  });
+
+  test('an https endpoint is spoken to with TLS', async () => {
+    // A plain TCP server that keeps the first bytes it receives and hangs up: a TLS client opens
+    // with a handshake record (0x16), a plain HTTP client with its method.
+    const firstBytes: Buffer[] = [];
+    const tcp = net.createServer((socket) => socket.once('data', (chunk: Buffer) => {
+      firstBytes.push(chunk);
+      socket.destroy();
+    }));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const client = new ArcZonalShiftClient({
+      region: 'us-east-1',
+      endpoint: `https://127.0.0.1:${(tcp.address() as AddressInfo).port}`,
+      credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
+      timeoutMs: 5000,
+    });
+    try {
+      await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
+      expect(firstBytes).toHaveLength(1);
+      expect(firstBytes[0][0]).toBe(0x16);
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
   });
 });

@@ -1,5 +1,7 @@
 import http = require('node:http');
 import https = require('node:https');
+import { partitionOf } from '../../lambda/zonal-shift/index';
+import { HandlerConfig } from '../../lambda/zonal-shift/types';
 import { FakeArcServer } from './support/fake-arc-server';
 import { FakeCloudWatchServer } from './support/fake-cloudwatch-server';
 import { LB_ARN, RECONCILE, alarmEvent, detectionTree, localHandlerEnvironment, ourComment } from './support/fixtures';
@@ -252,6 +254,47 @@ describe('the real handler over HTTP', () => {
     await expect(loadHandler()(alarmEvent('us-east-1a-isolated', 'ALARM'))).rejects.toThrow();
     expect(cloudwatch.requests).toHaveLength(3);
     expect(arc.writes()).toHaveLength(0);
+  });
+
+  test('the configuration and the clients are made once per container', async () => {
+    const handler = loadHandler();
+    const [first] = await handler(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    process.env.ZONAL_SHIFT_CONFIG = '{"not": "a configuration"}';
+    const [second] = await handler(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect([first.decision, second.decision]).toEqual(['started', 'nothing-to-do']);
+    expect(arc.requests.map((request) => request.operation)).toEqual(['GetManagedResource', 'StartZonalShift', 'GetManagedResource']);
+  });
+
+  test('a drill event is a drill, told the invoked function without its alias', async () => {
+    const drill = loadHandler() as unknown as (event: unknown, context: object) => Promise<Record<string, unknown>>;
+    const report = await drill({ source: 'cdk-azi.zonal-shift', action: 'drill' }, {
+      getRemainingTimeInMillis: () => 60_000,
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:Responder:live',
+    });
+    expect(report).toMatchObject({
+      drill: true,
+      ready: false,
+      functionArn: 'arn:aws:lambda:us-east-1:111111111111:function:Responder',
+      refused: expect.stringMatching(/^no drill roles are configured/),
+    });
+    expect(arc.requests).toHaveLength(0);
+  });
+
+  test('the invocation\'s remaining time reaches the decision: zones past it are left to the next reconcile', async () => {
+    const result = await loadHandler()(RECONCILE, { getRemainingTimeInMillis: () => 1_000 });
+    expect(result.map((decision) => [decision.decision, decision.reason])).toEqual([
+      ['started', expect.any(String)],
+      ['nothing-to-do', 'not enough time left in this invocation; the next reconcile decides this zone'],
+      ['nothing-to-do', 'not enough time left in this invocation; the next reconcile decides this zone'],
+    ]);
+  });
+
+  test.each([
+    ['arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/1', 'aws'],
+    ['arn:aws-cn:elasticloadbalancing:cn-north-1:111111111111:loadbalancer/app/a/1', 'aws-cn'],
+    ['arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:111111111111:loadbalancer/app/a/1', 'aws-us-gov'],
+  ])('the endpoints are those of the partition of the load balancer %s', (loadBalancerArn, partition) => {
+    expect(partitionOf({ groups: [{ loadBalancerArn }] } as unknown as HandlerConfig)).toBe(partition);
   });
 
   test('the clients talk to the function\'s Region whatever Region the event names', async () => {
