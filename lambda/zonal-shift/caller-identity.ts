@@ -181,7 +181,7 @@ export class StsIdentityVerifier implements IdentityVerifier {
           });
           response.on('error', (err) => {
             clearTimeout(deadline);
-            reject(err);
+            reject(new IdentityProofError(`STS's answer broke off: ${err.message}`));
           });
         });
       } catch (err) {

@@ -4,6 +4,7 @@
  * against a local server on 127.0.0.1).
  */
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { IdentityProofError, StsIdentityVerifier, checkProof, isAllowedCaller, stsEndpoint } from '../../lambda/zonal-shift/caller-identity';
 import { unqualifiedArn } from '../../lambda/zonal-shift/drill';
@@ -49,11 +50,14 @@ describe('checkProof refuses, naming why', () => {
   test('an unknown parameter or a value that is not a string', () => {
     expect(refusal({ ...PROOF, RoleArn: 'x' })).toBe('the identity proof has an unexpected parameter "RoleArn"');
     expect(refusal({ ...PROOF, Version: 2011 })).toBe('the identity proof has an unexpected parameter "Version"');
+    expect(refusal({ ...PROOF, ['K'.repeat(100)]: 'x' })).toBe(`the identity proof has an unexpected parameter "${'K'.repeat(39)}`);
   });
 
   test('a proof over 8 KB', () => {
     expect(refusal({ ...PROOF, 'X-Amz-Security-Token': 'x'.repeat(8192) })).toMatch(/^the identity proof is \d+ bytes, more than 8192$/);
-    expect(() => checkProof({ ...PROOF, 'X-Amz-Security-Token': 'x'.repeat(8192 - 400) }, NOW)).not.toThrow();
+    const withoutToken = Object.entries(PROOF).reduce((bytes, [key, value]) => bytes + key.length + value.length, 0) + 'X-Amz-Security-Token'.length;
+    expect(() => checkProof({ ...PROOF, 'X-Amz-Security-Token': 'x'.repeat(8192 - withoutToken) }, NOW)).not.toThrow();
+    expect(refusal({ ...PROOF, 'X-Amz-Security-Token': 'x'.repeat(8193 - withoutToken) })).toBe('the identity proof is 8193 bytes, more than 8192');
   });
 
   test('a missing or empty required parameter, all named', () => {
@@ -76,11 +80,16 @@ describe('checkProof refuses, naming why', () => {
     expect(refusal({ ...PROOF, 'X-Amz-Expires': expires })).toBe(`the identity proof must expire within 300 s (X-Amz-Expires ${expires})`);
   });
 
+  test('a long X-Amz-Expires or X-Amz-Date is cut short in the refusal', () => {
+    expect(refusal({ ...PROOF, 'X-Amz-Expires': '9'.repeat(40) })).toBe(`the identity proof must expire within 300 s (X-Amz-Expires ${'9'.repeat(12)})`);
+    expect(refusal({ ...PROOF, 'X-Amz-Date': `${'2'.repeat(30)}Z` })).toBe(`the identity proof's X-Amz-Date ${'2'.repeat(20)} is not a SigV4 date`);
+  });
+
   test('X-Amz-Expires of 300 s is the longest taken', () => {
     expect(() => checkProof({ ...PROOF, 'X-Amz-Expires': '300' }, NOW)).not.toThrow();
   });
 
-  test.each(['2026-11-26T12:00:00Z', '20261126T120000', '20261126T120000z'])('X-Amz-Date %s', (date) => {
+  test.each(['2026-11-26T12:00:00Z', '20261126T120000', '20261126T120000z', 'x20261126T120000Z', '20261126T120000Zx'])('X-Amz-Date %s', (date) => {
     expect(refusal({ ...PROOF, 'X-Amz-Date': date })).toBe(`the identity proof's X-Amz-Date ${date} is not a SigV4 date`);
   });
 
@@ -116,12 +125,16 @@ describe('isAllowedCaller: an assumed-role session of a drill role, nothing else
     ['the root user', 'arn:aws:iam::111111111111:root', false],
     ['a session without a name', 'arn:aws:sts::111111111111:assumed-role/Drill/', false],
     ['a path inside the session ARN', 'arn:aws:sts::111111111111:assumed-role/team/Drill/alice', false],
+    ['more path after the session name', 'arn:aws:sts::111111111111:assumed-role/Drill/alice/extra', false],
+    ['text before the ARN', 'x arn:aws:sts::111111111111:assumed-role/Drill/alice', false],
   ])('%s', (_name, caller, allowed) => {
     expect(isAllowedCaller(caller, ROLES)).toBe(allowed);
   });
 
   test('a role ARN that is not one matches nobody', () => {
     expect(isAllowedCaller('arn:aws:sts::111111111111:assumed-role/Drill/alice', ['arn:aws:iam::111111111111:user/Drill', 'Drill'])).toBe(false);
+    expect(isAllowedCaller('arn:aws:sts::111111111111:assumed-role/Drill/alice', ['x arn:aws:iam::111111111111:role/Drill'])).toBe(false);
+    expect(isAllowedCaller('arn:aws:sts::111111111111:assumed-role/Drill/alice', ['arn:aws:iam::111111111111:role/Drill!'])).toBe(false);
   });
 });
 
@@ -183,13 +196,14 @@ describe('what STS answers', () => {
 
   test('the request: GET of the proof\'s query on the endpoint\'s path, with the binding header and the endpoint\'s host', async () => {
     reply(200, '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::111111111111:assumed-role/Drill/alice</Arn><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>');
-    const caller = await new StsIdentityVerifier(`${endpoint()}/base/`).callerIdentity({ ...PROOF, 'X-Amz-Security-Token': 'a+b/c=d&e' }, 'arn:aws:lambda:us-east-1:111111111111:function:Fn', NOW);
+    const caller = await new StsIdentityVerifier(`${endpoint()}/base//`).callerIdentity({ ...PROOF, 'X-Amz-Security-Token': "a+b/c=d&e!'()*" }, 'arn:aws:lambda:us-east-1:111111111111:function:Fn', NOW);
     expect(caller).toEqual({ arn: 'arn:aws:sts::111111111111:assumed-role/Drill/alice', account: '111111111111' });
     const [request] = seen;
     expect(request.method).toBe('GET');
-    expect(request.url).toBe('/base/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIADRILLER%2F20261126%2Fus-east-1%2Fsts%2Faws4_request&X-Amz-Date=20261126T120000Z&X-Amz-Expires=60&X-Amz-Security-Token=a%2Bb%2Fc%3Dd%26e&X-Amz-Signature=' + 'a'.repeat(64) + '&X-Amz-SignedHeaders=host%3Bx-cdk-azi-drill');
+    expect(request.url).toBe('/base/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIADRILLER%2F20261126%2Fus-east-1%2Fsts%2Faws4_request&X-Amz-Date=20261126T120000Z&X-Amz-Expires=60&X-Amz-Security-Token=a%2Bb%2Fc%3Dd%26e%21%27%28%29%2A&X-Amz-Signature=' + 'a'.repeat(64) + '&X-Amz-SignedHeaders=host%3Bx-cdk-azi-drill');
     expect(request.headers.host).toBe(new URL(endpoint()).host);
     expect(request.headers['x-cdk-azi-drill']).toBe('arn:aws:lambda:us-east-1:111111111111:function:Fn');
+    expect(request.headers.accept).toBe('text/xml');
   });
 
   test('XML entities in the answer are read as text', async () => {
@@ -211,6 +225,7 @@ describe('what STS answers', () => {
     ['no Arn', '<GetCallerIdentityResponse><GetCallerIdentityResult><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>'],
     ['no Account', '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:sts::111111111111:assumed-role/Drill/a</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>'],
     ['an Arn that is not an IAM or STS ARN', '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:s3:::bucket</Arn><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>'],
+    ['an Arn with text before it', '<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>x arn:aws:sts::111111111111:assumed-role/Drill/a</Arn><Account>111111111111</Account></GetCallerIdentityResult></GetCallerIdentityResponse>'],
     ['not XML', '{"Arn":"arn:aws:sts::111111111111:assumed-role/Drill/a"}'],
   ])('a 200 with %s is a refusal', async (_name, body) => {
     reply(200, body);
@@ -231,6 +246,32 @@ describe('what STS answers', () => {
     // Past the deadline: a timer armed before the refusal would fire here and throw.
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(seen).toEqual([]);
+  });
+
+  test('an answer cut off after its headers is a refusal at once, not a wait for the deadline', async () => {
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/xml', 'content-length': '500' });
+      res.write('<GetCallerIdentityResponse>');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    await expect(new StsIdentityVerifier(endpoint(), 5000).callerIdentity(PROOF, 'x', NOW)).rejects.toThrow(new IdentityProofError("STS's answer broke off: aborted"));
+  });
+
+  test('an https endpoint is spoken to with TLS', async () => {
+    const firstBytes: Buffer[] = [];
+    const tcp = net.createServer((socket) => socket.once('data', (chunk: Buffer) => {
+      firstBytes.push(chunk);
+      socket.destroy();
+    }));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    try {
+      await expect(new StsIdentityVerifier(`https://127.0.0.1:${(tcp.address() as AddressInfo).port}`, 5000).callerIdentity(PROOF, 'x', NOW))
+        .rejects.toThrow(/^STS could not be reached: /);
+      expect(firstBytes).toHaveLength(1);
+      expect(firstBytes[0][0]).toBe(0x16);
+    } finally {
+      await new Promise((resolve) => tcp.close(resolve));
+    }
   });
 
   test('no answer within the timeout, and no server, are refusals', async () => {

@@ -289,6 +289,19 @@ describe('the real handler over HTTP', () => {
     ]);
   });
 
+  test('without AWS_REGION the clients sign for us-east-1', async () => {
+    const [decision] = await loadHandler({ AWS_REGION: undefined })(alarmEvent('us-east-1a-isolated', 'ALARM'));
+    expect(decision.decision).toBe('started');
+    expect(arc.requests.every((request) => request.signatureValid)).toBe(true);
+  });
+
+  test('a configuration without wired alarms decides nothing, and is not refused', async () => {
+    const config = { ...JSON.parse(localHandlerEnvironment(arc, cloudwatch).ZONAL_SHIFT_CONFIG), alarms: [] };
+    const result = await loadHandler({ ZONAL_SHIFT_CONFIG: JSON.stringify(config) })(RECONCILE);
+    expect(result).toEqual([]);
+    expect(arc.requests).toHaveLength(0);
+  });
+
   test.each([
     ['arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/1', 'aws'],
     ['arn:aws-cn:elasticloadbalancing:cn-north-1:111111111111:loadbalancer/app/a/1', 'aws-cn'],
