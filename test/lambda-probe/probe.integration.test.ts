@@ -4,14 +4,28 @@ import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createSecureContext } from 'node:tls';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { parseConfig, parseStatusCodes, zonalName } from '../../lambda/zonal-probe/config';
 import { ProbeDeps, runInvocation } from '../../lambda/zonal-probe/index';
-import { runCycle } from '../../lambda/zonal-probe/probe';
+import { Resolver, runCycle } from '../../lambda/zonal-probe/probe';
 import { FakeMetricsServer } from './support/fake-metrics-server';
 import { DNS_NAME, LB_DIMENSION, env } from './support/fixtures';
 import { ZoneServers } from './support/zone-servers';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function delayed(resolve: Resolver, ms: number): Resolver {
+  return async (hostname, port) => {
+    await sleep(ms);
+    return resolve(hostname, port);
+  };
+}
+
+function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
 
 function deps(servers: ZoneServers, metrics: CloudWatchClient, logs: string[] = []): ProbeDeps {
   return {
@@ -27,14 +41,14 @@ describe('one cycle against one local server per AZ', () => {
   let servers: ZoneServers;
   beforeAll(async () => {
     servers = await ZoneServers.start({
-      'us-east-1a': 'ok', 'us-east-1b': 'unavailable', 'us-east-1c': 'hang', 'us-east-1d': 'reset', 'us-east-1f': 'refused',
+      'us-east-1a': 'ok', 'us-east-1b': 'unavailable', 'us-east-1c': 'hang', 'us-east-1d': 'reset', 'us-east-1f': 'refused', 'us-east-1g': 'truncated',
     });
   });
   afterAll(() => servers.close());
 
-  test('200 is a success; 503, a hang past the timeout, a reset, a refused connection and an unknown name are faults', async () => {
+  test('200 is a success; 503, a hang past the timeout, a reset, a body that breaks off, a refused connection and an unknown name are faults', async () => {
     const config = parseConfig(env({
-      AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f']),
+      AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f', 'us-east-1g']),
     }));
     const started = Date.now();
     const results = await runCycle(config, servers.resolver(DNS_NAME));
@@ -43,16 +57,16 @@ describe('one cycle against one local server per AZ', () => {
     expect(byZone['us-east-1a']).toMatchObject({ outcome: 'ok', status: 200 });
     expect(byZone['us-east-1a'].latencySeconds).toBeGreaterThan(0);
     expect(byZone['us-east-1b']).toMatchObject({ outcome: 'status', status: 503 });
-    expect(byZone['us-east-1c']).toMatchObject({ outcome: 'timeout' });
-    expect(byZone['us-east-1c'].latencySeconds).toBeUndefined();
-    expect(byZone['us-east-1d']).toMatchObject({ outcome: 'connection', detail: 'ECONNRESET' });
-    expect(byZone['us-east-1e']).toMatchObject({ outcome: 'dns', detail: 'ENOTFOUND' });
-    expect(byZone['us-east-1f']).toMatchObject({ outcome: 'connection', detail: 'ECONNREFUSED' });
+    expect(byZone['us-east-1c']).toEqual({ availabilityZone: 'us-east-1c', outcome: 'timeout', detail: 'no response within 300 ms' });
+    expect(byZone['us-east-1d']).toEqual({ availabilityZone: 'us-east-1d', outcome: 'connection', detail: 'ECONNRESET' });
+    expect(byZone['us-east-1e']).toEqual({ availabilityZone: 'us-east-1e', outcome: 'dns', detail: 'ENOTFOUND' });
+    expect(byZone['us-east-1f']).toEqual({ availabilityZone: 'us-east-1f', outcome: 'connection', detail: 'ECONNREFUSED' });
+    expect(byZone['us-east-1g']).toEqual({ availabilityZone: 'us-east-1g', outcome: 'connection', detail: 'ECONNRESET' });
     // The AZs are probed at once: the cycle lasts one timeout, not one per AZ.
     expect(elapsed).toBeLessThan(2 * config.timeoutMs);
   });
 
-  test('the zonal name is resolved; the Host header is the regional name without dualstack', async () => {
+  test('the zonal name is resolved; the request is a GET of the path with the regional name as Host, the probe\'s User-Agent and Connection: close', async () => {
     const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
     const seen: string[] = [];
     const resolve = servers.resolver(DNS_NAME);
@@ -61,19 +75,45 @@ describe('one cycle against one local server per AZ', () => {
       return resolve(hostname, port);
     });
     expect(seen).toEqual([`us-east-1a.${DNS_NAME}`]);
-    expect(servers.hosts['us-east-1a'].at(-1)).toBe(DNS_NAME);
+    expect(servers.requests['us-east-1a'].at(-1)).toEqual({
+      method: 'GET', url: '/health', headers: { 'host': DNS_NAME, 'user-agent': 'cdk-azi-zonal-probe', 'connection': 'close' },
+    });
   });
 
   test('a given host name is sent as the Host header', async () => {
     const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), HOST_HEADER: 'Shop.Example.com' }));
     await runCycle(config, servers.resolver(DNS_NAME));
-    expect(servers.hosts['us-east-1a'].at(-1)).toBe('shop.example.com');
+    expect(servers.requests['us-east-1a'].at(-1)?.headers.host).toBe('shop.example.com');
   });
 
   test('an unexpected status that is not 5xx is a fault too (a wrong path reads as a fault everywhere)', async () => {
     const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), EXPECTED_STATUS_CODES: '204' }));
     const [result] = await runCycle(config, servers.resolver(DNS_NAME));
     expect(result).toMatchObject({ outcome: 'status', status: 200 });
+  });
+
+  test('a status in any of the expected ranges, the end of a range included, is a success', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), EXPECTED_STATUS_CODES: '204,100-200' }));
+    const [result] = await runCycle(config, servers.resolver(DNS_NAME));
+    expect(result).toMatchObject({ outcome: 'ok', status: 200 });
+  });
+
+  test('the latency is in seconds and includes the resolution of the zonal name', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
+    const started = performance.now();
+    const [result] = await runCycle(config, delayed(servers.resolver(DNS_NAME), 50));
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    expect(result.outcome).toBe('ok');
+    expect(result.latencySeconds).toBeGreaterThanOrEqual(0.045);
+    expect(result.latencySeconds).toBeLessThanOrEqual(elapsedSeconds);
+  });
+
+  test('no timer outlives a request that got its response', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b']) }));
+    const before = activeTimers();
+    const results = await runCycle(config, servers.resolver(DNS_NAME));
+    expect(results.map((result) => result.outcome)).toEqual(['ok', 'status']);
+    expect(activeTimers()).toBe(before);
   });
 
   test('a fault on the probe side (its resolver fails) is a fault in every AZ of the same cycle', async () => {

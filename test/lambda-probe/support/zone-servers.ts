@@ -3,8 +3,18 @@ import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { Resolver } from '../../../lambda/zonal-probe/probe';
 
-/** How a fake AZ answers. */
-export type Behaviour = 'ok' | 'unavailable' | 'hang' | 'reset' | 'refused';
+/**
+ * How a fake AZ answers: 200, 503, never, a reset as soon as the request arrives, a refused
+ * connection, or a 200 whose body breaks off.
+ */
+export type Behaviour = 'ok' | 'unavailable' | 'hang' | 'reset' | 'refused' | 'truncated';
+
+/** A request as a fake AZ received it. */
+export interface ReceivedRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
 
 /** One local server per "AZ", all on 127.0.0.1, each behaving as told. */
 export class ZoneServers {
@@ -16,8 +26,8 @@ export class ZoneServers {
     return servers;
   }
 
-  /** Host headers each AZ's server saw. */
-  readonly hosts: Record<string, string[]> = {};
+  /** The requests each AZ's server received. */
+  readonly requests: Record<string, ReceivedRequest[]> = {};
   private readonly ports = new Map<string, number>();
   private readonly closers: Array<() => Promise<void>> = [];
 
@@ -36,12 +46,17 @@ export class ZoneServers {
     };
   }
 
+  /** The port an AZ's server listens on (or, for `refused`, listened on). */
+  port(az: string): number {
+    return this.ports.get(az)!;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.closers.map((close) => close()));
   }
 
   private async add(az: string, behaviour: Behaviour): Promise<void> {
-    this.hosts[az] = [];
+    this.requests[az] = [];
     if (behaviour === 'reset' || behaviour === 'refused') {
       const sockets = new Set<net.Socket>();
       const server = net.createServer((socket) => {
@@ -65,9 +80,14 @@ export class ZoneServers {
     }
     const pending = new Set<http.ServerResponse>();
     const server = http.createServer((req, res) => {
-      this.hosts[az].push(String(req.headers.host));
+      this.requests[az].push({ method: req.method, url: req.url, headers: req.headers });
       if (behaviour === 'hang') {
         pending.add(res);
+        return;
+      }
+      if (behaviour === 'truncated') {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100' });
+        res.write('ok from', () => res.destroy());
         return;
       }
       res.writeHead(behaviour === 'ok' ? 200 : 503, { 'Content-Type': 'text/plain' });
