@@ -56,8 +56,10 @@ export async function probeZone(config: ProbeConfig, availabilityZone: string, r
   const hostname = zonalName(availabilityZone, config.dnsName);
   let timer: NodeJS.Timeout | undefined;
   let request: http.ClientRequest | undefined;
+  let expired = false;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      expired = true;
       request?.destroy();
       reject(new ProbeFailure('timeout', `no response within ${config.timeoutMs} ms`));
     }, config.timeoutMs);
@@ -68,6 +70,10 @@ export async function probeZone(config: ProbeConfig, availabilityZone: string, r
       target = await resolve(hostname, config.port);
     } catch (err) {
       throw new ProbeFailure('dns', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    }
+    if (expired) {
+      // Resolved after the deadline: the probe has given up, so nothing is sent.
+      return deadline;
     }
     return new Promise<number>((resolveStatus, reject) => {
       const options: https.RequestOptions = {

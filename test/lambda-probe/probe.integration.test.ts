@@ -116,6 +116,15 @@ describe('one cycle against one local server per AZ', () => {
     expect(activeTimers()).toBe(before);
   });
 
+  test('a zonal name resolved after the timeout is not requested any more', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']) }));
+    const received = servers.requests['us-east-1a'].length;
+    const [result] = await runCycle(config, delayed(servers.resolver(DNS_NAME), config.timeoutMs + 100));
+    expect(result).toEqual({ availabilityZone: 'us-east-1a', outcome: 'timeout', detail: 'no response within 300 ms' });
+    await sleep(300);
+    expect(servers.requests['us-east-1a']).toHaveLength(received);
+  });
+
   test('a fault on the probe side (its resolver fails) is a fault in every AZ of the same cycle', async () => {
     const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b']), REQUESTS_PER_CYCLE: '2' }));
     const results = await runCycle(config, async () => {
