@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { promises as dns } from 'node:dns';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
@@ -6,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createSecureContext } from 'node:tls';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { parseConfig, parseStatusCodes, zonalName } from '../../lambda/zonal-probe/config';
-import { ProbeDeps, runInvocation } from '../../lambda/zonal-probe/index';
+import { ProbeDeps, handler, runInvocation } from '../../lambda/zonal-probe/index';
 import { Resolver, runCycle } from '../../lambda/zonal-probe/probe';
 import { FakeMetricsServer } from './support/fake-metrics-server';
 import { DNS_NAME, LB_DIMENSION, env } from './support/fixtures';
@@ -25,6 +26,21 @@ function delayed(resolve: Resolver, ms: number): Resolver {
 
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+/** Sets environment variables; the function returned puts back what was there before. */
+function setEnv(values: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = value;
+      }
+    }
+  };
 }
 
 function deps(servers: ZoneServers, metrics: CloudWatchClient, logs: string[] = []): ProbeDeps {
@@ -135,6 +151,66 @@ describe('one cycle against one local server per AZ', () => {
   });
 });
 
+describe('the cycles of an invocation, on a clock that moves when it sleeps', () => {
+  const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+  let servers: ZoneServers;
+  beforeAll(async () => {
+    servers = await ZoneServers.start({ 'us-east-1a': 'ok', 'us-east-1b': 'unavailable' });
+  });
+  afterAll(() => servers.close());
+
+  function clocked(resolve: Resolver) {
+    const clock = { now: T0 };
+    const recorded = { sent: [] as PutMetricDataCommandInput[], logs: [] as string[], sleeps: [] as number[] };
+    const probeDeps: ProbeDeps = {
+      resolve,
+      metrics: { send: async (command) => recorded.sent.push(command.input) },
+      now: () => clock.now,
+      sleep: async (ms) => {
+        recorded.sleeps.push(ms);
+        clock.now += ms;
+      },
+      log: (line) => recorded.logs.push(line),
+    };
+    return { clock, recorded, probeDeps };
+  }
+
+  test('the first cycle starts at once, the next at their interval from the start; after a late cycle the next starts at once', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), INTERVAL_MS: '400', RUN_FOR_MS: '1200' }));
+    const durations = [150, 500, 100];
+    const resolve = servers.resolver(DNS_NAME);
+    const { clock, recorded, probeDeps } = clocked((hostname, port) => {
+      clock.now += durations.shift()!;
+      return resolve(hostname, port);
+    });
+    const summary = await runInvocation(config, probeDeps);
+    expect(summary).toEqual({ cycles: 3, datapoints: 9, publishFailures: 0, faults: { 'us-east-1a': 0 } });
+    expect(recorded.sleeps).toEqual([250]);
+    expect(recorded.sent.map((input) => input.MetricData?.[0].Timestamp)).toEqual([new Date(T0), new Date(T0 + 400), new Date(T0 + 900)]);
+    expect(recorded.logs).toEqual([]);
+  });
+
+  test('a cycle with faults logs one warning with every request of the cycle by AZ, latency in milliseconds', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a', 'us-east-1b', 'us-east-1e']), REQUESTS_PER_CYCLE: '2' }));
+    const { recorded, probeDeps } = clocked(delayed(servers.resolver(DNS_NAME), 5));
+    const summary = await runInvocation(config, probeDeps);
+    expect(summary).toEqual({ cycles: 1, datapoints: 6, publishFailures: 0, faults: { 'us-east-1a': 0, 'us-east-1b': 2, 'us-east-1e': 2 } });
+    const published = (az: string) => recorded.sent[0].MetricData!.find((datum) =>
+      datum.MetricName === 'Latency' && datum.Dimensions?.[1].Value === az)!.Values!.map((seconds) => Math.round(seconds * 1000));
+    expect(recorded.logs).toEqual([JSON.stringify({
+      level: 'warn',
+      message: 'probe faults',
+      cycleStart: '2030-01-01T00:00:00.000Z',
+      results: {
+        'us-east-1a': published('us-east-1a').map((ms) => ({ outcome: 'ok', status: 200, ms })),
+        'us-east-1b': published('us-east-1b').map((ms) => ({ outcome: 'status', status: 503, ms })),
+        'us-east-1e': [{ outcome: 'dns', detail: 'ENOTFOUND' }, { outcome: 'dns', detail: 'ENOTFOUND' }],
+      },
+    })]);
+    expect(published('us-east-1a').concat(published('us-east-1b')).every((ms) => ms >= 4)).toBe(true);
+  });
+});
+
 describe('HTTPS', () => {
   let dir: string;
   let server: https.Server;
@@ -179,27 +255,17 @@ describe('HTTPS', () => {
 describe('an invocation publishes to a local CloudWatch endpoint over HTTP', () => {
   let servers: ZoneServers;
   let cloudwatch: FakeMetricsServer;
-  const saved: Record<string, string | undefined> = {};
-  const testEnv: Record<string, string> = {
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
-  };
+  let restoreEnv: () => void;
   beforeAll(async () => {
     servers = await ZoneServers.start({ 'us-east-1a': 'ok', 'us-east-1b': 'unavailable' });
     cloudwatch = await FakeMetricsServer.start();
-    testEnv.AWS_ENDPOINT_URL_CLOUDWATCH = cloudwatch.endpoint;
-    for (const [key, value] of Object.entries(testEnv)) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
+    restoreEnv = setEnv({
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token',
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
+    });
   });
   afterAll(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[key];
-      } else {
-        process.env[key] = value;
-      }
-    }
+    restoreEnv();
     await servers.close();
     await cloudwatch.close();
   });
@@ -238,14 +304,40 @@ describe('an invocation publishes to a local CloudWatch endpoint over HTTP', () 
     expect(summary.datapoints).toBe(3 * 5);
   });
 
-  test('a failed PutMetricData is logged and the next cycle still publishes', async () => {
-    const config = parseConfig(env({ INTERVAL_MS: '350', RUN_FOR_MS: '700' }));
+  test('a failed PutMetricData is logged as an error and the next cycle still publishes; cycles without faults log nothing else', async () => {
+    const config = parseConfig(env({ AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), INTERVAL_MS: '350', RUN_FOR_MS: '700' }));
     cloudwatch.faults.push(500);
     const logs: string[] = [];
     const summary = await runInvocation(config, deps(servers, new CloudWatchClient({ maxAttempts: 1 }), logs));
-    expect(summary).toMatchObject({ cycles: 2, publishFailures: 1 });
+    expect(summary).toEqual({ cycles: 2, datapoints: 3, publishFailures: 1, faults: { 'us-east-1a': 0 } });
     expect(cloudwatch.requests).toHaveLength(1);
-    expect(logs.some((line) => JSON.parse(line).message === 'PutMetricData failed')).toBe(true);
+    expect(logs).toEqual([
+      JSON.stringify({ level: 'error', message: 'PutMetricData failed', error: 'InternalServiceFault', detail: 'injected fault' }),
+    ]);
+  });
+
+  test('the handler reads its configuration once, resolves with the system resolver, publishes with the SDK and logs a summary', async () => {
+    const restoreProbeEnv = setEnv(env({
+      AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), PORT: String(servers.port('us-east-1a')),
+      TIMEOUT_MS: '100', INTERVAL_MS: '200', RUN_FOR_MS: '400',
+    }));
+    const resolve = servers.resolver(DNS_NAME);
+    const lookup = jest.spyOn(dns, 'lookup').mockImplementation((async (hostname: string) =>
+      ({ address: (await resolve(hostname, 0)).address, family: 4 })) as typeof dns.lookup);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await handler();
+      process.env.METRICS_NAMESPACE = 'Changed';
+      await handler();
+      const done = JSON.stringify({ level: 'info', message: 'invocation done', cycles: 2, datapoints: 6, publishFailures: 0, faults: { 'us-east-1a': 0 } });
+      expect(stdout.mock.calls).toEqual([[`${done}\n`], [`${done}\n`]]);
+      expect(lookup.mock.calls.map(([hostname]) => hostname)).toEqual(Array(4).fill(`us-east-1a.${DNS_NAME}`));
+      expect(cloudwatch.requests.map((request) => request.body.Namespace)).toEqual(Array(4).fill('CdkAzi/Probes'));
+    } finally {
+      stdout.mockRestore();
+      lookup.mockRestore();
+      restoreProbeEnv();
+    }
   });
 });
 
