@@ -306,6 +306,7 @@ describe('the real handler over HTTP', () => {
     ['arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/1', 'aws'],
     ['arn:aws-cn:elasticloadbalancing:cn-north-1:111111111111:loadbalancer/app/a/1', 'aws-cn'],
     ['arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:111111111111:loadbalancer/app/a/1', 'aws-us-gov'],
+    ['arn::elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/1', 'aws'],
   ])('the endpoints are those of the partition of the load balancer %s', (loadBalancerArn, partition) => {
     expect(partitionOf({ groups: [{ loadBalancerArn }] } as unknown as HandlerConfig)).toBe(partition);
   });
