@@ -96,7 +96,8 @@ export interface DrillOptions {
   readonly remainingMs?: () => number;
 }
 
-const AZ_ID = /^[a-z]{2,}[0-9]*-az[0-9]+$/;
+/** An AZ ID (`use1-az1`): what ARC names a zone by. */
+export const AZ_ID = /^[a-z]{2,}[0-9]*-az[0-9]+$/;
 const MAX_LISTED = 10;
 
 /** The function's own ARN without a version or alias qualifier. */
