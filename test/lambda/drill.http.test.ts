@@ -4,9 +4,9 @@
  * fake STS with its own SigV4 implementation.
  */
 import { identityProof } from '../../cli/drill/index';
-import { StsIdentityVerifier } from '../../lambda/zonal-shift/caller-identity';
+import { IdentityVerifier, StsIdentityVerifier } from '../../lambda/zonal-shift/caller-identity';
 import { parseConfig } from '../../lambda/zonal-shift/config';
-import { DrillDeps, DrillReport, runDrill } from '../../lambda/zonal-shift/drill';
+import { DrillDeps, DrillOptions, DrillReport, runDrill } from '../../lambda/zonal-shift/drill';
 import { ACCOUNT, AZS, AZ_ID_MAP, FUNCTION_ARN, LB_ARN, rawConfig, zoneNames } from './support/fixtures';
 import { FakeStsServer } from './support/fake-sts-server';
 import { World, WorldOptions } from './support/world';
@@ -14,6 +14,7 @@ import { World, WorldOptions } from './support/world';
 const DRILL_ROLE = `arn:aws:iam::${ACCOUNT}:role/ops/Reference-DrillRole-XyZ789`;
 const DRILLER = { accessKeyId: 'AKIADRILLER', secretAccessKey: 'driller-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Reference-DrillRole-XyZ789/alice` };
 const STRANGER = { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'stranger-secret', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob` };
+const AUDIT_ROLE = `arn:aws:iam::${ACCOUNT}:role/Audit`;
 const WRITES = ['StartZonalShift', 'UpdateZonalShift', 'CancelZonalShift'];
 
 let sts: FakeStsServer;
@@ -40,9 +41,13 @@ async function drillEvent(who: { accessKeyId: string; secretAccessKey: string },
   return { source: 'cdk-azi.zonal-shift', action: 'drill', identity: { query: await identityProof(who, boundTo, 'us-east-1', 'aws', { CDK_AZI_DRILL_STS_ENDPOINT: sts.endpoint }) } };
 }
 
-function drill(w: World, event: unknown, functionArn = FUNCTION_ARN): Promise<DrillReport> {
-  const deps: DrillDeps = { ...w.deps, identity: new StsIdentityVerifier(sts.endpoint) };
-  return runDrill(event, w.config, deps, { functionArn });
+function drill(w: World, event: unknown, options: DrillOptions = {}, identity: IdentityVerifier = new StsIdentityVerifier(sts.endpoint)): Promise<DrillReport> {
+  const deps: DrillDeps = { ...w.deps, identity };
+  return runDrill(event, w.config, deps, { functionArn: FUNCTION_ARN, ...options });
+}
+
+function logged(w: World): Array<Record<string, unknown>> {
+  return w.lines.map((line) => JSON.parse(line));
 }
 
 function arcWrites(w: World): string[] {
@@ -166,22 +171,20 @@ describe('a drill by an allowed role', () => {
 
   test('a qualified invocation (alias) binds the proof to the unqualified function', async () => {
     const w = await world();
-    const report = await drill(w, await drillEvent(DRILLER), `${FUNCTION_ARN}:live`);
+    const report = await drill(w, await drillEvent(DRILLER), { functionArn: `${FUNCTION_ARN}:live` });
     expect(report.refused).toBeUndefined();
     expect(report.functionArn).toBe(FUNCTION_ARN);
   });
 });
 
 describe('a drill the function refuses reads nothing', () => {
-  async function refused(w: World, event: unknown, functionArn?: string): Promise<string> {
+  async function refused(w: World, event: unknown, options: DrillOptions = {}, identity?: IdentityVerifier): Promise<string> {
     const stsBefore = sts.requests.length;
     w.lines.splice(0);
-    const report = await drill(w, event, functionArn);
-    expect(report.ready).toBe(false);
-    expect(report.zones).toEqual([]);
+    const report = await drill(w, event, options, identity);
+    expect(report).toEqual({ drill: true, ready: false, refused: report.refused, functionArn: report.functionArn, dryRun: false, problems: [], zones: [] });
     expect(w.calls).toEqual([]);
-    const lines = w.lines.map((line) => JSON.parse(line));
-    expect(lines).toEqual([expect.objectContaining({ level: 'WARN', message: 'drill refused', drill: true })]);
+    expect(logged(w)).toEqual([{ timestamp: new Date(w.nowMs).toISOString(), level: 'WARN', message: 'drill refused', drill: true, reason: report.refused }]);
     return `${report.refused} [sts calls: ${sts.requests.length - stsBefore}]`;
   }
 
@@ -193,6 +196,11 @@ describe('a drill the function refuses reads nothing', () => {
   test('from a role that is not a drill role', async () => {
     const w = await world();
     expect(await refused(w, await drillEvent(STRANGER))).toBe(`${STRANGER.arn} is not one of the drill roles (${DRILL_ROLE}) [sts calls: 1]`);
+  });
+
+  test('from a role that is none of several drill roles, which the refusal names', async () => {
+    const w = await world({ drill: [DRILL_ROLE, AUDIT_ROLE] });
+    expect(await refused(w, await drillEvent(STRANGER))).toBe(`${STRANGER.arn} is not one of the drill roles (${DRILL_ROLE}, ${AUDIT_ROLE}) [sts calls: 1]`);
   });
 
   test('a proof made for another function does not verify', async () => {
@@ -232,8 +240,16 @@ describe('a drill the function refuses reads nothing', () => {
 
   test('without a proof, or without the function ARN', async () => {
     const w = await world();
-    expect(await refused(w, { source: 'cdk-azi.zonal-shift', action: 'drill' })).toMatch(/^the drill has no identity proof/);
-    expect(await refused(w, await drillEvent(DRILLER), 'not-an-arn')).toMatch(/^the invocation does not name the function's ARN/);
+    const noProof = 'the drill has no identity proof (identity.query); run it with `npx cdk-azi drill` [sts calls: 0]';
+    expect(await refused(w, { source: 'cdk-azi.zonal-shift', action: 'drill' })).toBe(noProof);
+    expect(await refused(w, { source: 'cdk-azi.zonal-shift', action: 'drill', identity: null })).toBe(noProof);
+    expect(await refused(w, await drillEvent(DRILLER), { functionArn: 'not-an-arn' })).toBe("the invocation does not name the function's ARN, so the identity proof cannot be checked [sts calls: 0]");
+  });
+
+  test('when checking the proof fails unexpectedly, with the error', async () => {
+    const w = await world();
+    const failing: IdentityVerifier = { callerIdentity: async () => { throw new TypeError('socket hang up'); } };
+    expect(await refused(w, await drillEvent(DRILLER), {}, failing)).toBe('the identity proof could not be checked: TypeError: socket hang up [sts calls: 0]');
   });
 });
 
