@@ -4,10 +4,11 @@
  * fake STS with its own SigV4 implementation.
  */
 import { identityProof } from '../../cli/drill/index';
+import { ARC_RETRY, CLOUDWATCH_RETRY, INVOCATION_MARGIN_MS, worstCallMs } from '../../lambda/zonal-shift/budget';
 import { IdentityVerifier, StsIdentityVerifier } from '../../lambda/zonal-shift/caller-identity';
 import { parseConfig } from '../../lambda/zonal-shift/config';
-import { DrillDeps, DrillOptions, DrillReport, runDrill } from '../../lambda/zonal-shift/drill';
-import { ACCOUNT, AZS, AZ_ID_MAP, FUNCTION_ARN, LB_ARN, rawConfig, zoneNames } from './support/fixtures';
+import { DrillDeps, DrillOptions, DrillReport, DrillZone, runDrill } from '../../lambda/zonal-shift/drill';
+import { ACCOUNT, AZS, AZ_ID_MAP, FUNCTION_ARN, LB_ARN, LB_DIM, quoted, rawConfig, zoneNames } from './support/fixtures';
 import { FakeStsServer } from './support/fake-sts-server';
 import { World, WorldOptions } from './support/world';
 
@@ -50,6 +51,15 @@ function logged(w: World): Array<Record<string, unknown>> {
   return w.lines.map((line) => JSON.parse(line));
 }
 
+/** The line a drill logs for each zone of its report, at the given levels. */
+function zoneLines(w: World, report: DrillReport, levels: string[]): Array<Record<string, unknown>> {
+  return report.zones.map((zone, i) => ({ timestamp: new Date(w.nowMs).toISOString(), level: levels[i], message: 'drill', drill: true, caller: DRILLER.arn, ...zone }));
+}
+
+function zoneOf(report: DrillReport, az: string): DrillZone {
+  return report.zones.find((candidate) => candidate.availabilityZone === az)!;
+}
+
 function arcWrites(w: World): string[] {
   return w.arc.requests.map((request) => request.operation).filter((operation) => WRITES.includes(operation));
 }
@@ -68,9 +78,7 @@ describe('a drill by an allowed role', () => {
       expect(zone.alarms.every((alarm) => alarm.state === 'OK')).toBe(true);
       expect(zone.alarms.find((alarm) => alarm.role === 'recovery')?.name).toBe(zoneNames(zone.availabilityZone).probe);
     }
-    const lines = w.lines.map((line) => JSON.parse(line));
-    expect(lines).toHaveLength(AZS.length);
-    expect(lines.every((line) => line.drill === true && line._aws === undefined && line.caller === DRILLER.arn)).toBe(true);
+    expect(logged(w)).toEqual(zoneLines(w, report, ['INFO', 'INFO', 'INFO']));
     // The proof was sent with this function's ARN in the binding header.
     expect(sts.requests.at(-1)!.headers['x-cdk-azi-drill']).toBe(FUNCTION_ARN);
     // One GetManagedResource for the load balancer, one DescribeAlarms per zone, and no write.
@@ -118,8 +126,12 @@ describe('a drill by an allowed role', () => {
 
     expect(report.ready).toBe(false);
     for (const zone of report.zones) {
-      expect(zone.decision).toBe('unknown');
-      expect(zone.problems).toEqual([`arc-zonal-shift:GetManagedResource on ${LB_ARN}: 403 AccessDeniedException: injected AccessDeniedException`]);
+      expect(zone).toMatchObject({
+        shifts: [],
+        decision: 'unknown',
+        reason: 'the reads failed, so nothing can be decided',
+        problems: [`arc-zonal-shift:GetManagedResource on ${LB_ARN}: 403 AccessDeniedException: injected AccessDeniedException`],
+      });
     }
     expect(arcWrites(w)).toEqual([]);
   });
@@ -165,8 +177,50 @@ describe('a drill by an allowed role', () => {
     const w = await world({ config: { ...raw, zoneIds: { ...raw.zoneIds, 'us-east-1a': 'us-east-1a' }, drill: [DRILL_ROLE] } });
     const report = await drill(w, await drillEvent(DRILLER));
 
-    const a = report.zones.find((zone) => zone.availabilityZone === 'us-east-1a')!;
-    expect(a.problems[0]).toMatch(/^no AZ ID for us-east-1a \(the deploy-time lookup gave "us-east-1a"\)/);
+    expect(zoneOf(report, 'us-east-1a').problems).toEqual(['no AZ ID for us-east-1a (the deploy-time lookup gave "us-east-1a"); ARC takes the ID']);
+  });
+
+  test('a load balancer for which ARC lists no zone is no problem of its zones', async () => {
+    const w = await world({ arc: { zoneIds: [] } });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    expect(report.zones.map((zone) => zone.problems)).toEqual([[], [], []]);
+    expect(report.ready).toBe(true);
+  });
+
+  test.each([
+    [10, []],
+    [12, ['and 2 more alarms do not exist']],
+  ])('%i alarms that do not exist: ten are named, the rest counted', async (count, rest) => {
+    const deleted = Array.from({ length: count }, (_, i) => `us-east-1a-deleted-${i + 1}`);
+    const w = await world({ extraWired: deleted.map((name) => ({ name, az: 'us-east-1a' })) });
+    const report = await drill(w, await drillEvent(DRILLER));
+
+    const a = zoneOf(report, 'us-east-1a');
+    expect(a.problems).toEqual([...deleted.slice(0, 10).map((name) => `alarm ${name} (isolated-impact) does not exist`), ...rest]);
+    expect(a.decision).toBe('refuse');
+  });
+
+  test('a zone not drilled for lack of time is reported, and the zones before it are drilled', async () => {
+    const w = await world();
+    const zoneBudgetMs = worstCallMs(ARC_RETRY) + worstCallMs(CLOUDWATCH_RETRY) + INVOCATION_MARGIN_MS;
+    const left = [zoneBudgetMs, zoneBudgetMs, zoneBudgetMs - 1];
+    const report = await drill(w, await drillEvent(DRILLER), { remainingMs: () => left.shift()! });
+
+    expect(report.zones.map((zone) => zone.decision)).toEqual(['nothing', 'nothing', 'unknown']);
+    expect(report.zones[2]).toEqual({
+      loadBalancerArn: LB_ARN,
+      availabilityZone: 'us-east-1c',
+      availabilityZoneId: 'use1-az2',
+      alarms: [],
+      shifts: [],
+      decision: 'unknown',
+      reason: 'not drilled',
+      problems: ['the invocation ran out of time before this zone was drilled (too many zones for one drill; wire fewer per responder)'],
+    });
+    expect(report.ready).toBe(false);
+    expect(w.calls).toEqual(['GetManagedResource', 'DescribeAlarms', 'DescribeAlarms']);
+    expect(logged(w)).toEqual(zoneLines(w, report, ['INFO', 'INFO', 'WARN']));
   });
 
   test('a qualified invocation (alias) binds the proof to the unqualified function', async () => {
@@ -309,5 +363,31 @@ describe('an isolated-impact alarm that would not invoke the function', () => {
     const isolated = zoneNames('us-east-1b').isolated;
     Object.assign(w.cloudwatch.compositeAlarms.find((alarm) => alarm.AlarmName === isolated)!, { AlarmActions: [`${FUNCTION_ARN}:live`] });
     expect((await drill(w, await drillEvent(DRILLER))).ready).toBe(true);
+  });
+});
+
+describe('an alarm the incident path would misread is a problem of its zone', () => {
+  async function problems(change: (w: World) => void): Promise<string[][]> {
+    const w = await world();
+    change(w);
+    const report = await drill(w, await drillEvent(DRILLER));
+    return report.zones.map((zone) => zone.problems);
+  }
+
+  test('a dimension alarm that measures another zone', async () => {
+    const errors = zoneNames('us-east-1b').errors;
+    expect(await problems((w) => {
+      w.cloudwatch.metricAlarms.find((alarm) => alarm.AlarmName === errors)!.Dimensions = [
+        { Name: 'LoadBalancer', Value: LB_DIM },
+        { Name: 'AvailabilityZone', Value: 'us-east-1c' },
+      ];
+    })).toEqual([[], [`alarm ${errors} measures us-east-1c, not the configured us-east-1b`], []]);
+  });
+
+  test('an isolated-impact rule that reads an alarm the configuration does not list', async () => {
+    const { isolated, impaired } = zoneNames('us-east-1b');
+    expect(await problems((w) => {
+      w.cloudwatch.compositeAlarms.find((alarm) => alarm.AlarmName === isolated)!.AlarmRule = `${quoted(impaired)} AND ${quoted('stray')}`;
+    })).toEqual([[], [`the rule of ${isolated} references alarms the configuration does not list: stray`], []]);
   });
 });
