@@ -51,7 +51,7 @@ export function arcEndpoint(region: string, partition: string, env: Record<strin
   return `https://${ARC_SERVICE}.${region}.${suffix}`;
 }
 
-/** RFC 3986 encoding, as SigV4 expects for query values and path segments. */
+/** RFC 3986 encoding, as SigV4 expects for path segments. */
 function rfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
@@ -86,9 +86,12 @@ export class ArcZonalShiftClient implements ShiftApi {
   async getManagedResource(resourceIdentifier: string): Promise<ManagedResource> {
     const out = await this.call('GET', `/managedresources/${rfc3986(resourceIdentifier)}`, undefined, true);
     // An answer that is not ARC's, or about another resource, must never read as "no shifts":
-    // the decision would override an autoshift or FIS experiment it cannot see.
-    const malformedList = (value: unknown) => value !== undefined && !Array.isArray(value);
-    if (!isRecord(out) || malformedList(out.zonalShifts) || malformedList(out.autoshifts) || (out.arn !== undefined && out.arn !== resourceIdentifier)) {
+    // the decision would override an autoshift or FIS experiment it cannot see. ARC always sends
+    // zonalShifts and appliedWeights (required in its API model); autoshifts may be left out.
+    const listOfObjects = (value: unknown) => Array.isArray(value) && value.every(isRecord);
+    if (!isRecord(out) || !listOfObjects(out.zonalShifts) || !isRecord(out.appliedWeights)
+      || (out.autoshifts !== undefined && !listOfObjects(out.autoshifts))
+      || (out.arn !== undefined && out.arn !== resourceIdentifier)) {
       throw new ArcError({ status: 0, errorType: 'InvalidResponse', message: `GetManagedResource answered something that is not the managed resource ${resourceIdentifier}` });
     }
     return parseManagedResource(out);
@@ -132,7 +135,7 @@ export class ArcZonalShiftClient implements ShiftApi {
     throw toArcError(response, parsed);
   }
 
-  private send(method: string, pathAndQuery: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
+  private send(method: string, path: string, headers: Record<string, string>, payload?: string): Promise<RawResponse> {
     const transport = this.url.protocol === 'http:' ? http : https;
     return new Promise<RawResponse>((resolveOnce, rejectOnce) => {
       let deadline: NodeJS.Timeout | undefined;
@@ -152,7 +155,7 @@ export class ArcZonalShiftClient implements ShiftApi {
             protocol: this.url.protocol,
             hostname: this.url.hostname,
             port: this.url.port || undefined,
-            path: pathAndQuery,
+            path,
             headers,
           },
           (response) => {

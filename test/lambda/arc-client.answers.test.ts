@@ -104,18 +104,24 @@ describe('successful answers', () => {
 
   test.each<[string, unknown]>([
     ['an array', []],
-    ['zonal shifts that are not a list', { zonalShifts: {}, autoshifts: [] }],
-    ['autoshifts that are not a list', { zonalShifts: [], autoshifts: 'none' }],
-    ['another resource', { arn: `${LB_ARN}-other`, zonalShifts: [], autoshifts: [] }],
+    ['an empty object', {}],
+    ['no zonal shifts', { appliedWeights: {}, autoshifts: [] }],
+    ['no applied weights', { zonalShifts: [], autoshifts: [] }],
+    ['zonal shifts that are not a list', { zonalShifts: {}, appliedWeights: {}, autoshifts: [] }],
+    ['a zonal shift that is not an object', { zonalShifts: [null], appliedWeights: {} }],
+    ['applied weights that are a list', { zonalShifts: [], appliedWeights: [] }],
+    ['autoshifts that are not a list', { zonalShifts: [], appliedWeights: {}, autoshifts: 'none' }],
+    ['an autoshift that is not an object', { zonalShifts: [], appliedWeights: {}, autoshifts: ['use1-az6'] }],
+    ['another resource', { arn: `${LB_ARN}-other`, zonalShifts: [], appliedWeights: {}, autoshifts: [] }],
   ])('GetManagedResource refuses %s', async (_name, body) => {
     answer = json(200, body);
     expect(await errorOf(client().getManagedResource(LB_ARN))).toMatchObject({ errorType: 'InvalidResponse' });
   });
 
-  test('GetManagedResource accepts an answer without arn or lists', async () => {
-    answer = json(200, {});
+  test('GetManagedResource accepts an answer without arn or autoshifts', async () => {
+    answer = json(200, { zonalShifts: [], appliedWeights: {} });
     await expect(client().getManagedResource(LB_ARN)).resolves.toEqual({ zonalShifts: [], autoshifts: [], appliedWeights: {} });
-    answer = json(200, { arn: LB_ARN });
+    answer = json(200, { arn: LB_ARN, zonalShifts: [], appliedWeights: {} });
     await expect(client().getManagedResource(LB_ARN)).resolves.toMatchObject({ arn: LB_ARN });
   });
 
@@ -152,7 +158,7 @@ describe('requests', () => {
     expect(write.headers.accept).toBe('application/json');
     expect(write.headers.host).toBe(`127.0.0.1:${port}`);
     received = [];
-    answer = json(200, { arn: LB_ARN });
+    answer = json(200, { arn: LB_ARN, zonalShifts: [], appliedWeights: {} });
     await client().getManagedResource(LB_ARN);
     expect(received[0].body).toBe('');
     expect(received[0].headers['content-type']).toBeUndefined();
