@@ -319,7 +319,7 @@ describe('an invocation publishes to a local CloudWatch endpoint over HTTP', () 
   test('the handler reads its configuration once, resolves with the system resolver, publishes with the SDK and logs a summary', async () => {
     const restoreProbeEnv = setEnv(env({
       AVAILABILITY_ZONES: JSON.stringify(['us-east-1a']), PORT: String(servers.port('us-east-1a')),
-      TIMEOUT_MS: '100', INTERVAL_MS: '200', RUN_FOR_MS: '400',
+      TIMEOUT_MS: '450', INTERVAL_MS: '500', RUN_FOR_MS: '1000',
     }));
     const resolve = servers.resolver(DNS_NAME);
     const lookup = jest.spyOn(dns, 'lookup').mockImplementation((async (hostname: string) =>

@@ -256,7 +256,7 @@ describe('the real handler over HTTP', () => {
     expect(arc.writes()).toHaveLength(0);
   });
 
-  test('the configuration and the clients are made once per container', async () => {
+  test('the configuration is read once per container', async () => {
     const handler = loadHandler();
     const [first] = await handler(alarmEvent('us-east-1a-isolated', 'ALARM'));
     process.env.ZONAL_SHIFT_CONFIG = '{"not": "a configuration"}';
@@ -307,7 +307,7 @@ describe('the real handler over HTTP', () => {
     ['arn:aws-cn:elasticloadbalancing:cn-north-1:111111111111:loadbalancer/app/a/1', 'aws-cn'],
     ['arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:111111111111:loadbalancer/app/a/1', 'aws-us-gov'],
     ['arn::elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/a/1', 'aws'],
-  ])('the endpoints are those of the partition of the load balancer %s', (loadBalancerArn, partition) => {
+  ])('the partition is read from the load balancer ARN %s', (loadBalancerArn, partition) => {
     expect(partitionOf({ groups: [{ loadBalancerArn }] } as unknown as HandlerConfig)).toBe(partition);
   });
 
