@@ -1,9 +1,9 @@
 import * as http from 'node:http';
-import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { ArcZonalShiftClient, arcEndpoint } from '../../lambda/zonal-shift/arc-client';
 import { ArcError } from '../../lambda/zonal-shift/errors';
 import { FakeArcServer } from './support/fake-arc-server';
+import { FirstBytesServer, TLS_HANDSHAKE } from './support/first-bytes-server';
 import { LB_ARN } from './support/fixtures';
 
 const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=AKIDFAKEARC\/\d{8}\/us-east-1\/arc-zonal-shift\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=[0-9a-f]{64}$/;
@@ -193,26 +193,18 @@ describe('ArcZonalShiftClient over a connection that breaks', () => {
   });
 
   test('an https endpoint is spoken to with TLS', async () => {
-    // A plain TCP server that keeps the first bytes it receives and hangs up: a TLS client opens
-    // with a handshake record (0x16), a plain HTTP client with its method.
-    const firstBytes: Buffer[] = [];
-    const tcp = net.createServer((socket) => socket.once('data', (chunk: Buffer) => {
-      firstBytes.push(chunk);
-      socket.destroy();
-    }));
-    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const tcp = await FirstBytesServer.start();
     const client = new ArcZonalShiftClient({
       region: 'us-east-1',
-      endpoint: `https://127.0.0.1:${(tcp.address() as AddressInfo).port}`,
+      endpoint: `https://127.0.0.1:${tcp.port}`,
       credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }),
       timeoutMs: 5000,
     });
     try {
       await expect(client.getManagedResource(LB_ARN)).rejects.toMatchObject({ status: 0, errorType: 'NetworkError' });
-      expect(firstBytes).toHaveLength(1);
-      expect(firstBytes[0][0]).toBe(0x16);
+      expect(tcp.firstBytes.map((chunk) => chunk[0])).toEqual([TLS_HANDSHAKE]);
     } finally {
-      await new Promise((resolve) => tcp.close(resolve));
+      await tcp.close();
     }
   });
 });

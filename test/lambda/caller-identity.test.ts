@@ -4,10 +4,10 @@
  * against a local server on 127.0.0.1).
  */
 import * as http from 'node:http';
-import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import { IdentityProofError, StsIdentityVerifier, checkProof, isAllowedCaller, stsEndpoint } from '../../lambda/zonal-shift/caller-identity';
 import { unqualifiedArn } from '../../lambda/zonal-shift/drill';
+import { FirstBytesServer, TLS_HANDSHAKE } from './support/first-bytes-server';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const PROOF: Record<string, string> = {
@@ -258,19 +258,13 @@ describe('what STS answers', () => {
   });
 
   test('an https endpoint is spoken to with TLS', async () => {
-    const firstBytes: Buffer[] = [];
-    const tcp = net.createServer((socket) => socket.once('data', (chunk: Buffer) => {
-      firstBytes.push(chunk);
-      socket.destroy();
-    }));
-    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    const tcp = await FirstBytesServer.start();
     try {
-      await expect(new StsIdentityVerifier(`https://127.0.0.1:${(tcp.address() as AddressInfo).port}`, 5000).callerIdentity(PROOF, 'x', NOW))
+      await expect(new StsIdentityVerifier(`https://127.0.0.1:${tcp.port}`, 5000).callerIdentity(PROOF, 'x', NOW))
         .rejects.toThrow(/^STS could not be reached: /);
-      expect(firstBytes).toHaveLength(1);
-      expect(firstBytes[0][0]).toBe(0x16);
+      expect(tcp.firstBytes.map((chunk) => chunk[0])).toEqual([TLS_HANDSHAKE]);
     } finally {
-      await new Promise((resolve) => tcp.close(resolve));
+      await tcp.close();
     }
   });
 
