@@ -258,8 +258,9 @@ function parseShift(item: Record<string, unknown>): ZonalShift {
 }
 
 /**
- * The parts of a GetManagedResource answer the decision reads. A missing `zonalShifts` or
- * `autoshifts` is an empty list (both are optional in older answers).
+ * The parts of a GetManagedResource answer the decision reads, from an answer that
+ * `getManagedResource` has already checked. A missing list reads as empty (`autoshifts` is
+ * optional in ARC's API model).
  */
 export function parseManagedResource(out: Record<string, unknown>): ManagedResource {
   const list = (value: unknown) => (Array.isArray(value) ? value.filter(isRecord) : []);
